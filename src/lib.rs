@@ -1,0 +1,12 @@
+//! apiflow: a declarative workflow and test-harness runner for HTTP APIs.
+//!
+//! The pipeline, one module per stage:
+//! `load` (read, parse, validate, compile) → `run` (render, send, check, capture) →
+//! `report` (terminal, JUnit, JSON), with `app` sequencing them for the command line.
+
+pub mod diagnostic;
+pub mod duration;
+pub mod report;
+pub mod source;
+pub mod suggest;
+pub mod template;

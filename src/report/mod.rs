@@ -1,0 +1,3 @@
+//! Reporters: they consume run events and results, and write through the redacting output.
+
+pub mod style;

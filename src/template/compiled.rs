@@ -1,0 +1,317 @@
+//! Templates compiled once at load time, and rendered per request against a [`Scope`] value.
+
+use std::borrow::Cow;
+
+use minijinja::{ErrorKind, Expression, Template, Value};
+
+use super::env::ENV;
+use crate::source::Pos;
+
+/// A failed render: the message names the undefined variable or the failing filter.
+#[derive(Clone, Debug)]
+pub struct RenderError {
+    pub message: String,
+    pub pos: Pos,
+}
+
+/// A string field holding `{{ … }}` or `{% … %}` markup.
+pub struct StrTemplate {
+    source: String,
+    template: Template<'static, 'static>,
+    names: Vec<String>,
+    pub pos: Pos,
+}
+
+/// A bare expression (`if`, `until`, `for_each`, `assert`), or a string that is exactly
+/// one `{{ expression }}` and so keeps the expression's type.
+pub struct Expr {
+    source: String,
+    expr: Expression<'static, 'static>,
+    names: Vec<String>,
+    pub pos: Pos,
+}
+
+/// A field whose value is a string, possibly templated.
+pub enum Text {
+    Lit(String),
+    Tmpl(Box<StrTemplate>),
+}
+
+/// Any YAML value whose strings may be templates (bodies, `set` values, expected values).
+pub enum ValueTemplate {
+    /// No template anywhere inside: converted once at load.
+    Lit(Value),
+    Text(Box<StrTemplate>),
+    Expr(Box<Expr>),
+    Seq(Vec<ValueTemplate>),
+    Map(Vec<(String, ValueTemplate)>),
+}
+
+/// Does this string contain template markup at all?
+pub fn has_markup(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+/// The inner expression when `s` is exactly one `{{ expression }}`.
+fn whole_expression(s: &str) -> Option<&str> {
+    let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    if has_markup(inner) || inner.contains("}}") {
+        return None;
+    }
+    Some(inner.trim())
+}
+
+fn syntax_error(err: &minijinja::Error) -> String {
+    let detail = err.detail().unwrap_or("invalid template");
+    format!("template syntax error: {detail}")
+}
+
+fn sorted_names(set: std::collections::HashSet<String>) -> Vec<String> {
+    let mut names: Vec<String> = set.into_iter().collect();
+    names.sort();
+    names
+}
+
+impl StrTemplate {
+    pub fn compile(source: &str, pos: Pos) -> Result<Self, String> {
+        // A compiled template borrows its source for the environment's lifetime; the process
+        // loads its workflow files once, so the few bytes of template text are kept for good.
+        let leaked: &'static str = Box::leak(source.to_owned().into_boxed_str());
+        let template = ENV.template_from_str(leaked).map_err(|e| syntax_error(&e))?;
+        let names = sorted_names(template.undeclared_variables(true));
+        Ok(Self {
+            source: source.to_owned(),
+            template,
+            names,
+            pos,
+        })
+    }
+
+    pub fn render(&self, ctx: &Value) -> Result<String, RenderError> {
+        self.template
+            .render(ctx)
+            .map_err(|e| render_error(&e, &self.source, &self.names, ctx, self.pos))
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+impl Expr {
+    pub fn compile(source: &str, pos: Pos) -> Result<Self, String> {
+        let expr = ENV
+            .compile_expression_owned(source.to_owned())
+            .map_err(|e| syntax_error(&e))?;
+        let names = sorted_names(expr.undeclared_variables(true));
+        Ok(Self {
+            source: source.to_owned(),
+            expr,
+            names,
+            pos,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Evaluates the expression; an undefined result is an error naming what was undefined.
+    pub fn eval(&self, ctx: &Value) -> Result<Value, RenderError> {
+        match self.expr.eval(ctx) {
+            Ok(v) if v.is_undefined() => Err(RenderError {
+                message: explain_undefined(&self.source, &self.names, ctx),
+                pos: self.pos,
+            }),
+            Ok(v) => Ok(v),
+            Err(e) => Err(render_error(&e, &self.source, &self.names, ctx, self.pos)),
+        }
+    }
+
+    /// Evaluates a condition: Jinja truthiness, but an undefined name is still an error.
+    pub fn is_true(&self, ctx: &Value) -> Result<bool, RenderError> {
+        self.eval(ctx).map(|v| v.is_true())
+    }
+}
+
+impl Text {
+    /// Compiles a string field: templated only if it contains markup.
+    pub fn compile(source: &str, pos: Pos) -> Result<Self, String> {
+        if has_markup(source) {
+            StrTemplate::compile(source, pos).map(|t| Text::Tmpl(Box::new(t)))
+        } else {
+            Ok(Text::Lit(source.to_owned()))
+        }
+    }
+
+    pub fn render(&self, ctx: &Value) -> Result<Cow<'_, str>, RenderError> {
+        match self {
+            Text::Lit(s) => Ok(Cow::Borrowed(s)),
+            Text::Tmpl(t) => t.render(ctx).map(Cow::Owned),
+        }
+    }
+
+    /// The literal text, when there is no template.
+    pub fn as_literal(&self) -> Option<&str> {
+        match self {
+            Text::Lit(s) => Some(s),
+            Text::Tmpl(_) => None,
+        }
+    }
+
+    pub fn names(&self) -> &[String] {
+        match self {
+            Text::Lit(_) => &[],
+            Text::Tmpl(t) => t.names(),
+        }
+    }
+}
+
+impl ValueTemplate {
+    /// Compiles one string of a value: a whole `{{ expr }}` keeps its type.
+    pub fn compile_str(source: &str, pos: Pos) -> Result<Self, String> {
+        if let Some(inner) = whole_expression(source) {
+            return Expr::compile(inner, pos).map(|e| ValueTemplate::Expr(Box::new(e)));
+        }
+        if has_markup(source) {
+            return StrTemplate::compile(source, pos).map(|t| ValueTemplate::Text(Box::new(t)));
+        }
+        Ok(ValueTemplate::Lit(Value::from(source)))
+    }
+
+    pub fn render(&self, ctx: &Value) -> Result<Value, RenderError> {
+        match self {
+            ValueTemplate::Lit(v) => Ok(v.clone()),
+            ValueTemplate::Text(t) => t.render(ctx).map(Value::from),
+            ValueTemplate::Expr(e) => e.eval(ctx),
+            ValueTemplate::Seq(items) => items
+                .iter()
+                .map(|i| i.render(ctx))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::from),
+            ValueTemplate::Map(entries) => {
+                let mut map = Vec::with_capacity(entries.len());
+                for (k, v) in entries {
+                    map.push((Value::from(k.as_str()), v.render(ctx)?));
+                }
+                Ok(Value::from_pairs(map))
+            }
+        }
+    }
+
+    /// Calls `f` with the referenced names of every template inside.
+    pub fn for_each_names(&self, f: &mut dyn FnMut(&[String], Pos)) {
+        match self {
+            ValueTemplate::Lit(_) => {}
+            ValueTemplate::Text(t) => f(t.names(), t.pos),
+            ValueTemplate::Expr(e) => f(e.names(), e.pos),
+            ValueTemplate::Seq(items) => items.iter().for_each(|i| i.for_each_names(f)),
+            ValueTemplate::Map(entries) => entries.iter().for_each(|(_, v)| v.for_each_names(f)),
+        }
+    }
+}
+
+fn render_error(err: &minijinja::Error, source: &str, names: &[String], ctx: &Value, pos: Pos) -> RenderError {
+    let message = if err.kind() == ErrorKind::UndefinedError {
+        explain_undefined(source, names, ctx)
+    } else {
+        let detail = err.detail().map(str::to_owned).unwrap_or_else(|| err.kind().to_string());
+        format!("template `{}` failed: {detail}", short(source))
+    };
+    RenderError { message, pos }
+}
+
+fn short(source: &str) -> String {
+    let s: String = source.chars().take(80).collect();
+    if s.len() < source.len() { format!("{s}…") } else { s }
+}
+
+/// Finds which referenced name (or which attribute of it) is undefined, so the message can
+/// say `access_token` rather than "undefined value".
+fn explain_undefined(source: &str, names: &[String], ctx: &Value) -> String {
+    for name in names {
+        let mut parts = name.split('.');
+        let root = parts.next().unwrap_or_default();
+        let mut value = ctx.get_attr(root).unwrap_or(Value::UNDEFINED);
+        if value.is_undefined() && !super::env::is_global(root) {
+            return format!("`{root}` is not defined (in `{}`)", short(source));
+        }
+        let mut path = root.to_owned();
+        for part in parts {
+            let next = value.get_attr(part).unwrap_or(Value::UNDEFINED);
+            if next.is_undefined() {
+                let kind = value.kind();
+                return format!(
+                    "`{path}` has no attribute `{part}` (it is {}; in `{}`)",
+                    describe_kind(kind),
+                    short(source)
+                );
+            }
+            path.push('.');
+            path.push_str(part);
+            value = next;
+        }
+    }
+    format!("an undefined value was used in `{}`", short(source))
+}
+
+fn describe_kind(kind: minijinja::value::ValueKind) -> &'static str {
+    use minijinja::value::ValueKind as K;
+    match kind {
+        K::Undefined => "undefined",
+        K::None => "none",
+        K::Bool => "a boolean",
+        K::Number => "a number",
+        K::String => "a string",
+        K::Bytes => "bytes",
+        K::Seq => "a list",
+        K::Map => "a map",
+        K::Iterable => "an iterable",
+        K::Plain => "an object",
+        K::Invalid => "invalid",
+        _ => "a value",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minijinja::context;
+
+    #[test]
+    fn whole_expressions_keep_their_type() {
+        let t = ValueTemplate::compile_str("{{ n }}", Pos::default()).unwrap();
+        assert_eq!(t.render(&crate::template::to_value(serde_json::json!({"n": 5}))).unwrap(), Value::from(5));
+        let t = ValueTemplate::compile_str("n={{ n }}", Pos::default()).unwrap();
+        assert_eq!(t.render(&context! { n => 5 }).unwrap(), Value::from("n=5"));
+        let t = ValueTemplate::compile_str("{{ a }} {{ b }}", Pos::default()).unwrap();
+        assert!(matches!(t, ValueTemplate::Text(_)));
+    }
+
+    #[test]
+    fn undefined_names_are_named() {
+        let t = Text::compile("Bearer {{ acces_token }}", Pos::default()).unwrap();
+        let err = t.render(&context! { access_token => "x" }).unwrap_err();
+        assert!(err.message.contains("`acces_token` is not defined"), "{}", err.message);
+        let e = Expr::compile("steps.token.response.json.nope", Pos::default()).unwrap();
+        let ctx = crate::template::to_value(serde_json::json!({"steps": {"token": {"response": {"json": {"a": 1}}}}}));
+        let err = e.eval(&ctx).unwrap_err();
+        assert!(
+            err.message.contains("`steps.token.response.json` has no attribute `nope`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_reported_at_compile_time() {
+        assert!(Text::compile("{{ a + }}", Pos::default()).is_err());
+        assert!(Expr::compile("a ==", Pos::default()).is_err());
+    }
+}
