@@ -6,6 +6,7 @@
 
 pub mod diagnostic;
 pub mod duration;
+pub mod jsonpath;
 pub mod report;
 pub mod source;
 pub mod suggest;

@@ -1,0 +1,165 @@
+//! JSONPath (RFC 9535), behind one small interface so the engine can be swapped.
+//!
+//! The engine is serde_json_path: it passes the whole RFC 9535 compliance suite (see
+//! `tests/jsonpath_cts.rs`), unlike jsonpath-rust, and does far less work on filter queries.
+
+use serde_json::Value;
+use serde_json_path::{JsonPath, PathElement};
+
+/// A compiled JSONPath query.
+#[derive(Clone, Debug)]
+pub struct Query {
+    text: String,
+    path: JsonPath,
+    singular: bool,
+}
+
+/// What a query selects: a singular query gives one value or nothing, any other a list.
+#[derive(Debug, PartialEq)]
+pub enum Selection<'a> {
+    Single(Option<&'a Value>),
+    List(Vec<&'a Value>),
+}
+
+impl Query {
+    /// Compiles a query; the error is a one-line reason.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let path = JsonPath::parse(text).map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
+        Ok(Self {
+            text: text.to_owned(),
+            singular: is_singular(text),
+            path,
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_singular(&self) -> bool {
+        self.singular
+    }
+
+    pub fn select<'a>(&self, doc: &'a Value) -> Selection<'a> {
+        let nodes = self.path.query(doc);
+        if self.singular {
+            Selection::Single(nodes.first())
+        } else {
+            Selection::List(nodes.all())
+        }
+    }
+
+    /// Every selected node with its normalized path (RFC 9535 §2.7), in document order.
+    pub fn select_located<'a>(&self, doc: &'a Value) -> Vec<(String, &'a Value)> {
+        self.path
+            .query_located(doc)
+            .into_iter()
+            .map(|n| (normalized_path(n.location().iter()), n.node()))
+            .collect()
+    }
+}
+
+impl Selection<'_> {
+    /// The selection as one JSON value: the value (or `None`) for a singular query, an array
+    /// of the selected values otherwise.
+    pub fn to_value(&self) -> Option<Value> {
+        match self {
+            Selection::Single(v) => v.map(|v| (*v).clone()),
+            Selection::List(vs) => Some(Value::Array(vs.iter().map(|v| (*v).clone()).collect())),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Selection::Single(v) => v.is_none(),
+            Selection::List(vs) => vs.is_empty(),
+        }
+    }
+}
+
+/// A query that only uses name and index selectors, no descendants, wildcards, slices,
+/// filters or unions. The query is known to be valid here, so a character scan outside
+/// quoted names is exact.
+fn is_singular(text: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut prev = '\0';
+    for c in text.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            prev = c;
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '*' | '?' | ':' | ',' => return false,
+            '.' if prev == '.' => return false,
+            _ => {}
+        }
+        prev = c;
+    }
+    true
+}
+
+/// Formats a normalized path with the escaping RFC 9535 §2.7 requires.
+fn normalized_path<'a>(elements: impl Iterator<Item = &'a PathElement<'a>>) -> String {
+    let mut out = String::from("$");
+    for e in elements {
+        match e {
+            PathElement::Index(i) => out.push_str(&format!("[{i}]")),
+            PathElement::Name(name) => {
+                out.push_str("['");
+                for c in name.chars() {
+                    match c {
+                        '\u{8}' => out.push_str("\\b"),
+                        '\u{c}' => out.push_str("\\f"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        '\t' => out.push_str("\\t"),
+                        '\'' => out.push_str("\\'"),
+                        '\\' => out.push_str("\\\\"),
+                        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                        c => out.push(c),
+                    }
+                }
+                out.push_str("']");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn singular_queries_give_a_value_others_a_list() {
+        let doc = json!({"a": {"b": [10, 20]}, "c": "x"});
+        let q = Query::parse("$.a.b[1]").unwrap();
+        assert_eq!(q.select(&doc), Selection::Single(Some(&json!(20))));
+        let q = Query::parse("$.a.nope").unwrap();
+        assert_eq!(q.select(&doc), Selection::Single(None));
+        let q = Query::parse("$.a.b[*]").unwrap();
+        assert_eq!(q.select(&doc), Selection::List(vec![&json!(10), &json!(20)]));
+        for s in ["$['a']['b'][0]", "$[\"a.b*?\"]", "$.a"] {
+            assert!(Query::parse(s).unwrap().is_singular(), "{s}");
+        }
+        for s in ["$..a", "$.a[0:1]", "$.a[?@.x]", "$['a','c']", "$.*"] {
+            assert!(!Query::parse(s).unwrap().is_singular(), "{s}");
+        }
+    }
+
+    #[test]
+    fn invalid_queries_are_rejected() {
+        assert!(Query::parse("$.a[").is_err());
+        assert!(Query::parse("a.b").is_err());
+    }
+}
