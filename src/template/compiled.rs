@@ -1,6 +1,7 @@
 //! Templates compiled once at load time, and rendered per request against a [`Scope`] value.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use minijinja::{ErrorKind, Expression, Template, Value};
 
@@ -32,17 +33,19 @@ pub struct Expr {
 }
 
 /// A field whose value is a string, possibly templated.
+#[derive(Clone)]
 pub enum Text {
     Lit(String),
-    Tmpl(Box<StrTemplate>),
+    Tmpl(Arc<StrTemplate>),
 }
 
 /// Any YAML value whose strings may be templates (bodies, `set` values, expected values).
+#[derive(Clone)]
 pub enum ValueTemplate {
     /// No template anywhere inside: converted once at load.
     Lit(Value),
-    Text(Box<StrTemplate>),
-    Expr(Box<Expr>),
+    Text(Arc<StrTemplate>),
+    Expr(Arc<Expr>),
     Seq(Vec<ValueTemplate>),
     Map(Vec<(String, ValueTemplate)>),
 }
@@ -144,7 +147,7 @@ impl Text {
     /// Compiles a string field: templated only if it contains markup.
     pub fn compile(source: &str, pos: Pos) -> Result<Self, String> {
         if has_markup(source) {
-            StrTemplate::compile(source, pos).map(|t| Text::Tmpl(Box::new(t)))
+            StrTemplate::compile(source, pos).map(|t| Text::Tmpl(Arc::new(t)))
         } else {
             Ok(Text::Lit(source.to_owned()))
         }
@@ -165,6 +168,14 @@ impl Text {
         }
     }
 
+    /// The text as written, markup included.
+    pub fn source_text(&self) -> &str {
+        match self {
+            Text::Lit(s) => s,
+            Text::Tmpl(t) => &t.source,
+        }
+    }
+
     pub fn names(&self) -> &[String] {
         match self {
             Text::Lit(_) => &[],
@@ -177,10 +188,10 @@ impl ValueTemplate {
     /// Compiles one string of a value: a whole `{{ expr }}` keeps its type.
     pub fn compile_str(source: &str, pos: Pos) -> Result<Self, String> {
         if let Some(inner) = whole_expression(source) {
-            return Expr::compile(inner, pos).map(|e| ValueTemplate::Expr(Box::new(e)));
+            return Expr::compile(inner, pos).map(|e| ValueTemplate::Expr(Arc::new(e)));
         }
         if has_markup(source) {
-            return StrTemplate::compile(source, pos).map(|t| ValueTemplate::Text(Box::new(t)));
+            return StrTemplate::compile(source, pos).map(|t| ValueTemplate::Text(Arc::new(t)));
         }
         Ok(ValueTemplate::Lit(Value::from(source)))
     }

@@ -1,0 +1,351 @@
+//! The shared machinery of lowering YAML nodes to the model: typed getters that record a
+//! positioned error instead of stopping, unknown-key detection, and the name checks that let
+//! a typo in a template be found before anything is sent.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use marked_yaml::Node;
+
+use super::yaml::{self, Mapping};
+use crate::diagnostic::Diagnostic;
+use crate::source::{Loc, Pos, SourceFile};
+use crate::suggest::did_you_mean;
+use crate::template::{Expr, Text, ValueTemplate, env::is_global};
+
+/// Names templates may refer to, as known at the point being lowered.
+#[derive(Clone, Default)]
+pub(super) struct Names {
+    pub inputs: Vec<String>,
+    pub vars: Vec<String>,
+    pub all_step_ids: Vec<String>,
+    pub step_ids: Vec<String>,
+    pub captured: Vec<String>,
+    pub locals: Vec<&'static str>,
+    /// Auth providers declared under `auth:`.
+    pub providers: Vec<String>,
+}
+
+pub(super) const RESERVED: [&str; 7] = ["inputs", "vars", "env", "steps", "item", "index", "attempt"];
+
+pub(super) struct Lowerer<'l> {
+    pub file: Arc<SourceFile>,
+    pub errors: Vec<Diagnostic>,
+    pub names: Names,
+    /// Loads included workflows (with cycle detection and a cache).
+    pub loader: &'l mut super::Loader,
+}
+
+/// A mapping whose keys were checked against the allowed set.
+pub(super) struct Fields<'n> {
+    pub map: &'n Mapping,
+}
+
+impl<'n> Fields<'n> {
+    pub fn get(&self, key: &str) -> Option<&'n Node> {
+        self.map.get_node(key)
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.map.get_node(key).is_some()
+    }
+}
+
+pub(super) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn node_kind(node: &Node) -> &'static str {
+    match node {
+        Node::Scalar(_) => "a scalar",
+        Node::Sequence(_) => "a list",
+        Node::Mapping(_) => "a mapping",
+    }
+}
+
+impl Lowerer<'_> {
+    pub fn dir(&self) -> PathBuf {
+        self.file
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    pub fn loc(&self, pos: Pos) -> Loc {
+        Loc::new(&self.file, pos)
+    }
+
+    /// Records an error and returns it so a label or hint can be added.
+    pub fn error(&mut self, pos: Pos, message: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::new(message).at(self.loc(pos));
+        self.errors.push(d);
+        self.errors.last_mut().expect("just pushed")
+    }
+
+    fn error_at(&mut self, node: &Node, message: impl Into<String>) -> &mut Diagnostic {
+        let width = match node {
+            Node::Scalar(s) => s.as_str().lines().next().map_or(1, |l| l.chars().count()),
+            _ => 1,
+        };
+        let d = self.error(yaml::pos(node), message);
+        d.width = width.clamp(1, 60);
+        d
+    }
+
+    /// A mapping whose keys must all be among `allowed`.
+    pub fn fields<'n>(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Fields<'n>> {
+        let Some(map) = node.as_mapping() else {
+            self.error_at(node, format!("{what} must be a mapping, not {}", node_kind(node)));
+            return None;
+        };
+        for key in map.keys() {
+            if !allowed.contains(&key.as_str()) {
+                self.unknown_key(key, what, allowed);
+            }
+        }
+        Some(Fields { map })
+    }
+
+    pub fn unknown_key(&mut self, key: &yaml::Scalar, what: &str, allowed: &[&str]) {
+        let name = key.as_str();
+        let pos = yaml::scalar_pos(key);
+        let suggestion = did_you_mean(name, allowed.iter().copied());
+        let d = self.error(pos, format!("unknown key `{name}` in {what}"));
+        d.width = name.chars().count().max(1);
+        match suggestion {
+            Some(s) => {
+                d.label = Some(format!("did you mean `{s}`?"));
+            }
+            None => {
+                d.help = Some(format!("{what} takes: {}", allowed.join(", ")));
+            }
+        }
+    }
+
+    pub fn required<'n>(&mut self, fields: &Fields<'n>, key: &str, what: &str, pos: Pos) -> Option<&'n Node> {
+        let node = fields.get(key);
+        if node.is_none() {
+            self.error(pos, format!("{what} is missing the required key `{key}`"));
+        }
+        node
+    }
+
+    pub fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match node.as_scalar() {
+            Some(s) => Some(s.as_str().to_owned()),
+            None => {
+                self.error_at(node, format!("{what} must be a string, not {}", node_kind(node)));
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
+        match node.as_scalar().and_then(|s| s.as_bool()) {
+            Some(b) => Some(b),
+            None => {
+                self.error_at(node, format!("{what} must be `true` or `false`"));
+                None
+            }
+        }
+    }
+
+    pub fn integer(&mut self, node: &Node, what: &str, min: u64, max: u64) -> Option<u64> {
+        let value = node.as_scalar().filter(|s| s.may_coerce()).and_then(|s| s.as_str().parse::<u64>().ok());
+        match value {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                self.error_at(node, format!("{what} must be a whole number from {min} to {max}"));
+                None
+            }
+        }
+    }
+
+    pub fn duration(&mut self, node: &Node, what: &str) -> Option<Duration> {
+        let Some(s) = node.as_scalar() else {
+            self.error_at(node, format!("{what} must be a duration such as `30s`"));
+            return None;
+        };
+        match crate::duration::parse(s.as_str()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.error_at(node, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
+    pub fn identifier(&mut self, key: &yaml::Scalar, what: &str) -> Option<String> {
+        let name = key.as_str();
+        let pos = yaml::scalar_pos(key);
+        if !is_identifier(name) {
+            let d = self.error(pos, format!("{what} `{name}` is not a valid name"));
+            d.width = name.chars().count().max(1);
+            d.help = Some("names start with a letter or `_` and contain only letters, digits and `_`".into());
+            return None;
+        }
+        Some(name.to_owned())
+    }
+
+    /// A string field that may hold a template.
+    pub fn text(&mut self, node: &Node, what: &str) -> Option<Text> {
+        let Some(s) = node.as_scalar() else {
+            self.error_at(node, format!("{what} must be a string, not {}", node_kind(node)));
+            return None;
+        };
+        let pos = yaml::scalar_pos(s);
+        match Text::compile(s.as_str(), pos) {
+            Ok(t) => {
+                self.check_names(t.names(), pos);
+                Some(t)
+            }
+            Err(e) => {
+                self.error_at(node, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
+    /// A mapping of names to string templates (headers, query, form).
+    pub fn text_map(&mut self, node: &Node, what: &str) -> Vec<(String, Text)> {
+        let Some(map) = node.as_mapping() else {
+            self.error_at(node, format!("{what} must be a mapping of names to values"));
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(map.len());
+        for (k, v) in map.iter() {
+            let field = format!("{what} `{}`", k.as_str());
+            // Numbers and booleans are fine here: they are sent as text.
+            if let Some(t) = self.text(v, &field) {
+                out.push((k.as_str().to_owned(), t));
+            }
+        }
+        out
+    }
+
+    /// Any YAML value whose strings may be templates.
+    pub fn value(&mut self, node: &Node) -> Option<ValueTemplate> {
+        match node {
+            Node::Scalar(s) => {
+                let pos = yaml::scalar_pos(s);
+                if !crate::template::compiled::has_markup(s.as_str()) {
+                    return Some(ValueTemplate::Lit(crate::template::to_value(yaml::scalar_to_json(s))));
+                }
+                match ValueTemplate::compile_str(s.as_str(), pos) {
+                    Ok(t) => {
+                        t.for_each_names(&mut |names, pos| self.check_names(names, pos));
+                        Some(t)
+                    }
+                    Err(e) => {
+                        self.error_at(node, e);
+                        None
+                    }
+                }
+            }
+            Node::Sequence(seq) => {
+                let items: Vec<ValueTemplate> = seq.iter().filter_map(|n| self.value(n)).collect();
+                if items.iter().all(|i| matches!(i, ValueTemplate::Lit(_))) {
+                    return Some(ValueTemplate::Lit(crate::template::to_value(yaml::to_json(node))));
+                }
+                Some(ValueTemplate::Seq(items))
+            }
+            Node::Mapping(map) => {
+                let entries: Vec<(String, ValueTemplate)> = map
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_str().to_owned(), self.value(v)?)))
+                    .collect();
+                if entries.iter().all(|(_, i)| matches!(i, ValueTemplate::Lit(_))) {
+                    return Some(ValueTemplate::Lit(crate::template::to_value(yaml::to_json(node))));
+                }
+                Some(ValueTemplate::Map(entries))
+            }
+        }
+    }
+
+    /// A bare expression (`if`, `until`, `for_each`, `that`).
+    pub fn expr(&mut self, node: &Node, what: &str) -> Option<Expr> {
+        let Some(s) = node.as_scalar() else {
+            self.error_at(node, format!("{what} must be an expression, not {}", node_kind(node)));
+            return None;
+        };
+        let pos = yaml::scalar_pos(s);
+        let source = s.as_str().trim();
+        if source.starts_with("{{") && source.ends_with("}}") {
+            self.error_at(node, format!("{what} takes a bare expression, without `{{{{ }}}}`"))
+                .help = Some(format!("write `{}`", source.trim_start_matches("{{").trim_end_matches("}}").trim()));
+            return None;
+        }
+        match Expr::compile(source, pos) {
+            Ok(e) => {
+                self.check_names(e.names(), pos);
+                Some(e)
+            }
+            Err(e) => {
+                self.error_at(node, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Checks every name a template refers to against what is defined at this point.
+    pub fn check_names(&mut self, names: &[String], pos: Pos) {
+        for name in names {
+            if let Some((msg, hint)) = self.names.problem(name) {
+                let d = self.error(pos, msg);
+                d.label = hint;
+            }
+        }
+    }
+}
+
+impl Names {
+    /// Why `name` (a dotted path such as `steps.token.response`) cannot be defined, if so.
+    fn problem(&self, name: &str) -> Option<(String, Option<String>)> {
+        let mut parts = name.split('.');
+        let root = parts.next().unwrap_or_default();
+        let second = parts.next();
+        let suggest = |word: &str, list: &[String]| {
+            did_you_mean(word, list.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))
+        };
+        match root {
+            "env" => None,
+            "inputs" => {
+                let key = second?;
+                (!self.inputs.iter().any(|i| i == key))
+                    .then(|| (format!("`inputs.{key}` is not a declared input"), suggest(key, &self.inputs)))
+            }
+            "vars" => {
+                let key = second?;
+                (!self.vars.iter().any(|i| i == key))
+                    .then(|| (format!("`vars.{key}` is not defined (vars may only use earlier vars)"), suggest(key, &self.vars)))
+            }
+            "steps" => {
+                let id = second?;
+                if self.step_ids.iter().any(|i| i == id) {
+                    None
+                } else if self.all_step_ids.iter().any(|i| i == id) {
+                    Some((format!("step `{id}` runs later: a step can only use the results of earlier steps"), None))
+                } else {
+                    Some((format!("there is no step with id `{id}`"), suggest(id, &self.all_step_ids)))
+                }
+            }
+            "item" | "index" | "attempt" if self.locals.contains(&root) => None,
+            "item" | "index" => Some((format!("`{root}` is only defined in a step with `for_each`"), None)),
+            "attempt" => Some(("`attempt` is only defined in a step with `retry`".to_owned(), None)),
+            _ if self.captured.iter().any(|c| c == root) || is_global(root) => None,
+            _ => {
+                let mut known: Vec<String> = self.captured.clone();
+                known.extend(RESERVED.iter().map(|s| s.to_string()));
+                Some((
+                    format!("`{root}` is not defined: no earlier step captures or sets it"),
+                    suggest(root, &known),
+                ))
+            }
+        }
+    }
+}
+

@@ -1,0 +1,269 @@
+//! Lowering of steps: ids, controls (`if`, `for_each`, `retry`, …) and the non-request actions.
+
+use std::path::Path;
+
+use marked_yaml::Node;
+
+use super::lowerer::{Fields, Lowerer, RESERVED};
+use super::request::PartialRequest;
+use super::yaml;
+use crate::model::{Action, AssertItem, Backoff, Include, Retry, RetryOn, SetItem, Step};
+use crate::source::Pos;
+
+const ACTIONS: &[&str] = &["request", "set", "assert", "include", "sleep"];
+const STEP_KEYS: &[&str] = &[
+    "id", "name", "if", "for_each", "retry", "timeout", "continue_on_error", "request", "expect", "capture", "set",
+    "assert", "include", "with", "sleep",
+];
+const RETRY_KEYS: &[&str] = &["attempts", "delay", "backoff", "jitter", "max_delay", "until", "on"];
+
+impl Lowerer<'_> {
+    /// Records every step id up front so that a reference to a later step can be told apart
+    /// from a typo, and reports duplicates.
+    pub(super) fn collect_step_ids<'n>(&mut self, steps: impl Iterator<Item = &'n Node>) {
+        let mut seen: Vec<(String, Pos)> = Vec::new();
+        for step in steps {
+            let Some(id) = step.as_mapping().and_then(|m| m.get_scalar("id")) else { continue };
+            let pos = yaml::scalar_pos(id);
+            if let Some((_, first)) = seen.iter().find(|(s, _)| s == id.as_str()) {
+                let first = *first;
+                let d = self.error(pos, format!("duplicate step id `{}`", id.as_str()));
+                d.width = id.as_str().len().max(1);
+                d.label = Some(format!("first used on line {}", first.line));
+            } else {
+                seen.push((id.as_str().to_owned(), pos));
+            }
+        }
+        self.names.all_step_ids = seen.into_iter().map(|(s, _)| s).collect();
+    }
+
+    pub(super) fn steps(&mut self, nodes: &[Node], defaults: &PartialRequest) -> Vec<crate::model::Step> {
+        nodes.iter().filter_map(|n| self.step(n, defaults)).collect()
+    }
+
+    fn step(&mut self, node: &Node, defaults: &PartialRequest) -> Option<Step> {
+        let pos = yaml::pos(node);
+        let f = self.fields(node, "a step", STEP_KEYS)?;
+        let id = f.get("id").and_then(|n| {
+            let s = n.as_scalar()?;
+            let ok = s.as_str().starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && s.as_str().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !ok {
+                let d = self.error(yaml::pos(n), format!("step id `{}` is not valid", s.as_str()));
+                d.help = Some("ids match `[a-z_][a-z0-9_]*`".into());
+            }
+            Some(s.as_str().to_owned())
+        });
+        let name = f.get("name").and_then(|n| self.string(n, "`name`"));
+
+        let actions: Vec<&str> = ACTIONS.iter().copied().filter(|a| f.has(a)).collect();
+        if actions.is_empty() {
+            let d = self.error(pos, "this step has no action");
+            d.help = Some(format!("give it one of: {}", ACTIONS.join(", ")));
+            return None;
+        }
+        if actions.len() > 1 {
+            let d = self.error(pos, format!("a step has exactly one action, this one has {}", actions.join(" and ")));
+            d.help = Some("split it into several steps".into());
+            return None;
+        }
+        for (key, needs) in [("expect", "request"), ("capture", "request"), ("with", "include")] {
+            if f.has(key) && actions[0] != needs {
+                let at = f.map.keys().find(|k| k.as_str() == key).map(yaml::scalar_pos).unwrap_or(pos);
+                self.error(at, format!("`{key}` only applies to `{needs}` steps"));
+            }
+        }
+
+        let condition = f.get("if").and_then(|n| self.expr(n, "`if`"));
+        let for_each = f.get("for_each").and_then(|n| self.expr(n, "`for_each`"));
+        let retry_node = f.get("retry");
+        let saved_locals = self.names.locals.clone();
+        if for_each.is_some() {
+            self.names.locals.extend(["item", "index"]);
+        }
+        if retry_node.is_some() {
+            self.names.locals.push("attempt");
+        }
+        let timeout = f.get("timeout").and_then(|n| self.duration(n, "`timeout`"));
+        let continue_on_error = f
+            .get("continue_on_error")
+            .and_then(|n| self.bool(n, "`continue_on_error`"))
+            .unwrap_or(false);
+
+        let action = match actions[0] {
+            "request" => self.request_step(&f, defaults).map(|r| Action::Request(Box::new(r))),
+            "set" => self.set(f.get("set")?).map(Action::Set),
+            "assert" => self.asserts(f.get("assert")?).map(Action::Assert),
+            "sleep" => self.duration(f.get("sleep")?, "`sleep`").map(Action::Sleep),
+            _ => self.include(&f).map(|i| Action::Include(Box::new(i))),
+        };
+        // `until` may use this step's captures, so it is lowered after the action.
+        let retry = retry_node.and_then(|n| self.retry(n));
+        self.names.locals = saved_locals;
+        if let Some(id) = &id {
+            self.names.step_ids.push(id.clone());
+        }
+        Some(Step {
+            id,
+            name,
+            pos,
+            action: action?,
+            condition,
+            for_each,
+            retry,
+            timeout,
+            continue_on_error,
+        })
+    }
+
+    /// Makes a name visible to the templates that follow, refusing reserved names.
+    pub(super) fn define_name(&mut self, key: &yaml::Scalar, what: &str) -> Option<String> {
+        let name = self.identifier(key, what)?;
+        if RESERVED.contains(&name.as_str()) {
+            let d = self.error(yaml::scalar_pos(key), format!("{what} `{name}` shadows a reserved name"));
+            d.help = Some(format!("reserved names: {}", RESERVED.join(", ")));
+            return None;
+        }
+        Some(name)
+    }
+
+    fn set(&mut self, node: &Node) -> Option<Vec<SetItem>> {
+        let Some(map) = node.as_mapping() else {
+            self.error(yaml::pos(node), "`set` must be a mapping of names to values");
+            return None;
+        };
+        let mut items = Vec::new();
+        for (key, value) in map.iter() {
+            let Some(name) = self.define_name(key, "`set` name") else { continue };
+            if let Some(v) = self.value(value) {
+                items.push(SetItem { name: name.clone(), value: v, pos: yaml::scalar_pos(key) });
+            }
+            self.names.captured.push(name);
+        }
+        Some(items)
+    }
+
+    fn asserts(&mut self, node: &Node) -> Option<Vec<AssertItem>> {
+        let items: Vec<&Node> = match node {
+            Node::Sequence(seq) => seq.iter().collect(),
+            other => vec![other],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let pos = yaml::pos(item);
+            let (that, message) = match item {
+                Node::Mapping(_) => {
+                    let Some(f) = self.fields(item, "an `assert` item", &["that", "message"]) else { continue };
+                    let that = self.required(&f, "that", "an `assert` item", pos).and_then(|n| self.expr(n, "`that`"));
+                    (that, f.get("message").and_then(|n| self.string(n, "`message`")))
+                }
+                _ => (self.expr(item, "`assert`"), None),
+            };
+            if let Some(that) = that {
+                out.push(AssertItem { that, message, pos });
+            }
+        }
+        Some(out)
+    }
+
+    fn retry(&mut self, node: &Node) -> Option<Retry> {
+        let f = self.fields(node, "`retry`", RETRY_KEYS)?;
+        let attempts = f.get("attempts").and_then(|n| self.integer(n, "`attempts`", 1, 10_000)).unwrap_or(3) as u32;
+        let delay = f.get("delay").and_then(|n| self.duration(n, "`delay`")).unwrap_or(std::time::Duration::from_secs(1));
+        let backoff = match f.get("backoff") {
+            None => Backoff::Fixed,
+            Some(n) => match n.as_scalar().map(|s| s.as_str()) {
+                Some("fixed") => Backoff::Fixed,
+                Some("linear") => Backoff::Linear,
+                Some("exponential") => Backoff::Exponential,
+                _ => {
+                    self.error(yaml::pos(n), "`backoff` must be `fixed`, `linear` or `exponential`");
+                    Backoff::Fixed
+                }
+            },
+        };
+        let jitter = f.get("jitter").and_then(|n| self.bool(n, "`jitter`")).unwrap_or(false);
+        let max_delay = f
+            .get("max_delay")
+            .and_then(|n| self.duration(n, "`max_delay`"))
+            .unwrap_or(std::time::Duration::from_secs(60));
+        let until = f.get("until").and_then(|n| self.expr(n, "`until`"));
+        let on = f.get("on").map(|n| self.retry_on(n)).unwrap_or_default();
+        Some(Retry { attempts, delay, backoff, jitter, max_delay, until, on })
+    }
+
+    fn retry_on(&mut self, node: &Node) -> Vec<RetryOn> {
+        let items: Vec<&Node> = match node {
+            Node::Sequence(seq) => seq.iter().collect(),
+            other => vec![other],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let text = item.as_scalar().map(|s| s.as_str()).unwrap_or_default();
+            let parsed = match text {
+                "network" => Some(RetryOn::Network),
+                t if t.len() == 3 && t.ends_with("xx") => t[..1].parse().ok().filter(|c| (1..=5).contains(c)).map(RetryOn::Class),
+                t => t.parse().ok().filter(|c| (100..=599).contains(c)).map(RetryOn::Status),
+            };
+            match parsed {
+                Some(p) => out.push(p),
+                None => {
+                    let d = self.error(yaml::pos(item), format!("`on` does not know `{text}`"));
+                    d.help = Some("use `network`, a status code such as `503`, or a class such as `5xx`".into());
+                }
+            }
+        }
+        out
+    }
+
+    fn include(&mut self, f: &Fields<'_>) -> Option<Include> {
+        let node = f.get("include")?;
+        let pos = yaml::pos(node);
+        let rel = self.string(node, "`include`")?;
+        let path = self.dir().join(&rel);
+        let workflow = match self.loader.load_include(&path) {
+            Ok(w) => w,
+            Err(super::IncludeError::Invalid) => return None,
+            Err(super::IncludeError::Cycle(chain)) => {
+                let d = self.error(pos, format!("include cycle: {chain}"));
+                d.width = rel.len().max(1);
+                return None;
+            }
+            Err(super::IncludeError::Unreadable(msg)) => {
+                let d = self.error(pos, format!("cannot include `{rel}`: {msg}"));
+                d.width = rel.len().max(1);
+                return None;
+            }
+        };
+        let mut with = Vec::new();
+        if let Some(w) = f.get("with") {
+            let declared: Vec<&str> = workflow.inputs.iter().map(|i| i.name.as_str()).collect();
+            if let Some(map) = w.as_mapping() {
+                for (k, v) in map.iter() {
+                    if !declared.contains(&k.as_str()) {
+                        let what = format!("`with` (the inputs of {})", display_rel(&path));
+                        self.unknown_key(k, &what, &declared);
+                        continue;
+                    }
+                    if let Some(t) = self.value(v) {
+                        with.push((k.as_str().to_owned(), t));
+                    }
+                }
+            } else {
+                self.error(yaml::pos(w), "`with` must be a mapping of the included workflow's inputs");
+            }
+        }
+        for input in &workflow.inputs {
+            let given = with.iter().any(|(n, _)| n == &input.name);
+            if input.required && !given && input.env.is_none() && input.default.is_none() {
+                let d = self.error(pos, format!("the included workflow needs input `{}`", input.name));
+                d.help = Some(format!("add `with: {{ {}: … }}`", input.name));
+            }
+        }
+        Some(Include { path, workflow, with })
+    }
+}
+
+fn display_rel(path: &Path) -> String {
+    path.display().to_string()
+}
