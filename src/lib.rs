@@ -6,6 +6,8 @@
 
 pub mod diagnostic;
 pub mod duration;
+pub mod http;
+pub mod inputs;
 pub mod jsonpath;
 pub mod report;
 pub mod secrets;
@@ -14,3 +16,4 @@ pub mod suggest;
 pub mod template;
 pub mod load;
 pub mod model;
+pub mod run;

@@ -15,7 +15,7 @@ pub type Scalar = MarkedScalarNode;
 
 /// Parses a whole document; the error carries the position of the syntax problem.
 pub fn parse(text: &str) -> Result<Node, (String, Pos)> {
-    let options = LoaderOptions::default().error_on_duplicate_keys(true);
+    let options = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
     marked_yaml::parse_yaml_with_options(0, text, options).map_err(|e| {
         use marked_yaml::LoadError as E;
         let (msg, marker) = match &e {

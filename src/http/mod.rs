@@ -1,0 +1,141 @@
+//! The HTTP boundary: our own request and response types, and the one client of a run.
+//! reqwest is named only in `client.rs`.
+
+mod client;
+
+pub use client::HttpClient;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// A concrete request, rendered from a step's `RequestSpec`.
+#[derive(Clone, Debug)]
+pub struct PreparedRequest {
+    pub method: String,
+    pub url: url::Url,
+    pub headers: Vec<(String, String)>,
+    pub body: PreparedBody,
+    pub timeout: Option<Duration>,
+    pub transport: Transport,
+}
+
+#[derive(Clone, Debug)]
+pub enum PreparedBody {
+    None,
+    Bytes { bytes: Vec<u8>, content_type: Option<&'static str> },
+    Multipart(Vec<PreparedPart>),
+}
+
+#[derive(Clone, Debug)]
+pub enum PreparedPart {
+    Text { name: String, value: String },
+    File { name: String, path: PathBuf, content_type: Option<String> },
+}
+
+/// Client-level settings: requests that share them share a connection pool.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct Transport {
+    pub follow_redirects: bool,
+    pub verify_tls: bool,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for Transport {
+    fn default() -> Self {
+        Self { follow_redirects: true, verify_tls: true, ca_file: None }
+    }
+}
+
+/// A response with its body read in full (decompressed).
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub version: String,
+    /// Header names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub duration: Duration,
+    json: OnceLock<Option<serde_json::Value>>,
+}
+
+impl Response {
+    pub fn new(status: u16, version: String, headers: Vec<(String, String)>, body: Vec<u8>, duration: Duration) -> Self {
+        Self { status, version, headers, body, duration, json: OnceLock::new() }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The body parsed as JSON, once; `None` when it is not JSON.
+    pub fn json(&self) -> Option<&serde_json::Value> {
+        self.json.get_or_init(|| serde_json::from_slice(&self.body).ok()).as_ref()
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+
+    /// The value of a cookie set by this response.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.header_all("set-cookie").find_map(|c| {
+            let pair = c.split(';').next()?;
+            let (n, v) = pair.split_once('=')?;
+            (n.trim() == name).then(|| v.trim())
+        })
+    }
+}
+
+/// Why a request got no response.
+#[derive(Clone, Debug)]
+pub enum TransportError {
+    Connect(String),
+    Timeout(Duration),
+    Tls(String),
+    TooManyRedirects,
+    Body(String),
+    Other(String),
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TransportError::Connect(m) => write!(f, "could not connect: {m}"),
+            TransportError::Timeout(d) => write!(f, "no response within {}", crate::duration::human(*d)),
+            TransportError::Tls(m) => write!(f, "TLS error: {m}"),
+            TransportError::TooManyRedirects => write!(f, "too many redirects"),
+            TransportError::Body(m) => write!(f, "failed to read the response body: {m}"),
+            TransportError::Other(m) => write!(f, "request failed: {m}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_and_headers_are_found_by_name() {
+        let r = Response::new(
+            200,
+            "HTTP/1.1".into(),
+            vec![
+                ("set-cookie".into(), "a=1; Path=/".into()),
+                ("set-cookie".into(), "session=xyz; HttpOnly".into()),
+                ("content-type".into(), "application/json".into()),
+            ],
+            b"{\"x\": 1}".to_vec(),
+            Duration::ZERO,
+        );
+        assert_eq!(r.cookie("session"), Some("xyz"));
+        assert_eq!(r.cookie("nope"), None);
+        assert_eq!(r.header("Content-Type"), Some("application/json"));
+        assert_eq!(r.json().unwrap()["x"], 1);
+    }
+}
