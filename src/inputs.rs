@@ -102,7 +102,7 @@ pub fn resolve(wf: &Workflow, sources: &InputSources, secrets: &Redactor) -> Res
             .given
             .get(&input.name)
             .map(|g| (g.value.clone(), g.secret))
-            .or_else(|| input.env.as_ref().and_then(|e| std::env::var(e).ok()).map(|v| (serde_json::Value::String(v), false)))
+            .or_else(|| input.env.as_ref().and_then(|e| crate::environment::var(e)).map(|v| (serde_json::Value::String(v), false)))
             .or_else(|| input.default.clone().map(|d| (d, false)));
         match value {
             Some((v, marked_secret)) => {
@@ -137,7 +137,7 @@ pub fn resolve_nested(wf: &Workflow, mut given: BTreeMap<String, Value>, secrets
     for input in &wf.inputs {
         let value = given
             .remove(&input.name)
-            .or_else(|| input.env.as_ref().and_then(|e| std::env::var(e).ok()).map(Value::from))
+            .or_else(|| input.env.as_ref().and_then(|e| crate::environment::var(e)).map(Value::from))
             .or_else(|| input.default.as_ref().map(crate::template::to_value));
         match value {
             Some(v) => {

@@ -4,8 +4,12 @@
 //! `load` (read, parse, validate, compile) → `run` (render, send, check, capture) →
 //! `report` (terminal, JUnit, JSON), with `app` sequencing them for the command line.
 
+pub mod app;
+pub mod cli;
+
 pub mod diagnostic;
 pub mod duration;
+pub mod environment;
 pub mod http;
 pub mod inputs;
 pub mod jsonpath;
@@ -17,3 +21,4 @@ pub mod template;
 pub mod load;
 pub mod model;
 pub mod run;
+pub mod sandbox;

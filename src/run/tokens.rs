@@ -124,15 +124,19 @@ impl TokenStore {
     ) -> Result<Token, String> {
         self.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let url = url::Url::parse(&p.token_url).map_err(|e| format!("auth provider `{}`: invalid token_url `{}`: {e}", p.name, p.token_url))?;
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.append_pair("grant_type", &p.grant_type);
-        for (k, v) in &p.params {
-            secrets.add(v);
-            form.append_pair(k, v);
-        }
-        if let Some(scope) = &p.scope {
-            form.append_pair("scope", scope);
-        }
+        // Built in its own scope: the serializer is not `Send` and must not live across an await.
+        let form = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", &p.grant_type);
+            for (k, v) in &p.params {
+                secrets.add(v);
+                form.append_pair(k, v);
+            }
+            if let Some(scope) = &p.scope {
+                form.append_pair("scope", scope);
+            }
+            form.finish()
+        };
         let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
         if let Some((id, secret)) = &p.client {
             secrets.add(secret);
@@ -143,7 +147,7 @@ impl TokenStore {
             url,
             headers,
             body: PreparedBody::Bytes {
-                bytes: form.finish().into_bytes(),
+                bytes: form.into_bytes(),
                 content_type: Some("application/x-www-form-urlencoded"),
             },
             timeout: Some(Duration::from_secs(30)),

@@ -102,7 +102,7 @@ struct EnvView;
 
 impl Object for EnvView {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        std::env::var(key.as_str()?).ok().map(Value::from)
+        crate::environment::var(key.as_str()?).map(Value::from)
     }
 }
 

@@ -1,0 +1,90 @@
+//! The command line (clap). Parsing only: `app` decides what to do with it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "apiflow", version, about = "Run declarative HTTP API workflows and check every response", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run workflow files (or folders of them) and check every response.
+    Run(RunArgs),
+    /// Check workflow files without sending anything.
+    Validate {
+        /// Workflow files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List workflows, their steps and the inputs they need.
+    List {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Serve the IBM Cloud emulator (IAM, API keys, SCC Configuration API) on loopback.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Workflow files, or folders searched for *.yaml / *.yml.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// An input value, NAME=VALUE (repeatable).
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+    /// A YAML or .env file of input values (repeatable).
+    #[arg(long = "input-file", value_name = "FILE")]
+    pub input_files: Vec<PathBuf>,
+    /// A .env file whose variables the workflows see as environment variables.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// How many workflow files run at once.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 8)]
+    pub jobs: usize,
+    /// Stop starting new workflow files after the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Run the embedded IBM Cloud sandbox and point the recipes at it.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Print every request and response (secrets redacted).
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Print only failures and the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SandboxArgs {
+    /// Address to listen on (loopback by default; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub addr: String,
+    /// The API key to seed (generated and printed when not given).
+    #[arg(long, env = "APIFLOW_SANDBOX_APIKEY", hide_env_values = true)]
+    pub apikey: Option<String>,
+    /// The account ID of the seeded key (32 hex characters).
+    #[arg(long)]
+    pub account_id: Option<String>,
+    /// Lifetime of issued access tokens.
+    #[arg(long, default_value = "1h")]
+    pub token_ttl: String,
+    /// Seed for generated identifiers, for reproducible runs.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Added delay before every answer.
+    #[arg(long)]
+    pub latency: Option<String>,
+    /// Share of requests answered 503 (0 to 1).
+    #[arg(long)]
+    pub fail_rate: Option<f64>,
+    /// Requests per second before answering 429 with Retry-After, e.g. `20/s`.
+    #[arg(long)]
+    pub rate_limit: Option<String>,
+}

@@ -1,0 +1,194 @@
+//! IAM Identity API keys: create (the value is returned only then), get with ETag, list with
+//! `pagesize`/`pagetoken`, update with `If-Match`, delete, and details by `IAM-ApiKey`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::state::{ApiKey, iam_date};
+use super::{Sandbox, errors, transaction_id};
+
+fn entity_tag(k: &ApiKey) -> String {
+    format!("{}-{}", k.version, &k.id.trim_start_matches("ApiKey-")[..8])
+}
+
+fn render(k: &ApiKey, with_value: bool) -> Value {
+    let mut v = json!({
+        "id": k.id,
+        "entity_tag": entity_tag(k),
+        "crn": format!("crn:v1:bluemix:public:iam-identity::a/{}::apikey:{}", k.account_id, k.id),
+        "locked": k.locked,
+        "created_at": k.created_at,
+        "created_by": k.created_by,
+        "modified_at": k.modified_at,
+        "name": k.name,
+        "iam_id": k.iam_id,
+        "account_id": k.account_id,
+        // IBM's SDK model requires the property; the value itself is only shown at creation.
+        "apikey": if with_value { k.value.as_str() } else { "" },
+    });
+    if let Some(d) = &k.description {
+        v["description"] = Value::from(d.as_str());
+    }
+    v
+}
+
+fn with_etag(status: StatusCode, body: Value, etag: &str, tid: &str) -> Response {
+    let mut resp = errors::with_tid(status, body, tid);
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        resp.headers_mut().insert("etag", v);
+    }
+    resp
+}
+
+fn not_found(tid: &str) -> Response {
+    errors::identity(StatusCode::NOT_FOUND, "not_found", "BXNIM0502E", "API key not found.", tid)
+}
+
+fn bad_request(message: &str, tid: &str) -> Response {
+    errors::identity(StatusCode::BAD_REQUEST, "invalid_request", "BXNIM0109E", message, tid)
+}
+
+pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
+    let tid = transaction_id(&headers);
+    let caller = match sb.authenticate(&headers, &tid) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request("The request body is not valid JSON.", &tid);
+    };
+    let text = |k: &str| req.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let (Some(name), Some(iam_id)) = (text("name"), text("iam_id")) else {
+        return bad_request("Properties 'name' and 'iam_id' are required.", &tid);
+    };
+    let account_id = text("account_id").unwrap_or(&caller.account_id).to_owned();
+    if account_id != caller.account_id {
+        return errors::identity(StatusCode::FORBIDDEN, "forbidden", "BXNIM0513E", "You are not authorized to create API keys in this account.", &tid);
+    }
+    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let value = match text("apikey") {
+        Some(v) if v.len() < 32 => return bad_request("A provided API key value must be at least 32 characters.", &tid),
+        Some(v) if state.apikey_by_value(v).is_some() => {
+            return errors::identity(StatusCode::CONFLICT, "conflict", "BXNIM0514E", "The API key value is already in use.", &tid);
+        }
+        Some(v) => v.to_owned(),
+        None => state.apikey_value(),
+    };
+    let description = text("description").map(str::to_owned);
+    let id = state.add_apikey(value, name, iam_id, &account_id, &caller.iam_id, description);
+    let key = &state.apikeys[&id];
+    with_etag(StatusCode::CREATED, render(key, true), &entity_tag(key), &tid)
+}
+
+pub async fn get(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let tid = transaction_id(&headers);
+    let caller = match sb.authenticate(&headers, &tid) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    match state.apikeys.get(&id).filter(|k| k.account_id == caller.account_id) {
+        Some(k) => with_etag(StatusCode::OK, render(k, false), &entity_tag(k), &tid),
+        None => not_found(&tid),
+    }
+}
+
+pub async fn details(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
+    let tid = transaction_id(&headers);
+    let Some(value) = headers.get("iam-apikey").and_then(|v| v.to_str().ok()) else {
+        return bad_request("The IAM-ApiKey header is required.", &tid);
+    };
+    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    match state.apikey_by_value(value) {
+        Some(k) => with_etag(StatusCode::OK, render(k, false), &entity_tag(k), &tid),
+        None => not_found(&tid),
+    }
+}
+
+pub async fn list(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let tid = transaction_id(&headers);
+    let caller = match sb.authenticate(&headers, &tid) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let pagesize = match q.get("pagesize").map(|p| p.parse::<usize>()) {
+        None => 20,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => return bad_request("pagesize must be a number from 1 to 100.", &tid),
+    };
+    let offset = match q.get("pagetoken").map(|p| p.parse::<usize>()) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return bad_request("Invalid pagetoken.", &tid),
+    };
+    let account = q.get("account_id").cloned().unwrap_or(caller.account_id.clone());
+    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let matching: Vec<&ApiKey> = state
+        .apikeys
+        .values()
+        .filter(|k| k.account_id == account && k.account_id == caller.account_id)
+        .filter(|k| q.get("iam_id").is_none_or(|i| &k.iam_id == i))
+        .collect();
+    let page: Vec<Value> = matching.iter().skip(offset).take(pagesize).map(|k| render(k, false)).collect();
+    let base = format!("{}/v1/apikeys?account_id={account}&pagesize={pagesize}", super::base_url(&headers));
+    let mut body = json!({ "offset": offset, "limit": pagesize, "first": base, "apikeys": page });
+    if offset + pagesize < matching.len() {
+        body["next"] = Value::from(format!("{base}&pagetoken={}", offset + pagesize));
+    }
+    if offset > 0 {
+        body["previous"] = Value::from(format!("{base}&pagetoken={}", offset.saturating_sub(pagesize)));
+    }
+    errors::with_tid(StatusCode::OK, body, &tid)
+}
+
+pub async fn update(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let tid = transaction_id(&headers);
+    let caller = match sb.authenticate(&headers, &tid) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(if_match) = headers.get("if-match").and_then(|v| v.to_str().ok()) else {
+        return bad_request("The If-Match header is required.", &tid);
+    };
+    let Ok(req) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request("The request body is not valid JSON.", &tid);
+    };
+    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(key) = state.apikeys.get_mut(&id).filter(|k| k.account_id == caller.account_id) else {
+        return not_found(&tid);
+    };
+    if if_match != "*" && if_match.trim_matches('"') != entity_tag(key) {
+        return errors::identity(StatusCode::CONFLICT, "conflict", "BXNIM0511E", "The entity tag does not match; the API key was changed.", &tid);
+    }
+    if let Some(name) = req.get("name").and_then(Value::as_str) {
+        key.name = name.to_owned();
+    }
+    if let Some(d) = req.get("description").and_then(Value::as_str) {
+        key.description = Some(d.to_owned());
+    }
+    key.version += 1;
+    key.modified_at = iam_date();
+    with_etag(StatusCode::OK, render(key, false), &entity_tag(key), &tid)
+}
+
+pub async fn delete(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let tid = transaction_id(&headers);
+    let caller = match sb.authenticate(&headers, &tid) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    if state.apikeys.get(&id).is_none_or(|k| k.account_id != caller.account_id) {
+        return not_found(&tid);
+    }
+    state.apikeys.remove(&id);
+    (StatusCode::NO_CONTENT, [("transaction-id", tid)]).into_response()
+}
+
