@@ -89,6 +89,8 @@ impl Lowerer<'_> {
                 d.width = text.chars().count().max(1);
                 if !text.starts_with('$') {
                     d.help = Some(format!("JSONPaths start at the root: `$.{}`", text.trim_start_matches('.')));
+                } else if let Some(seg) = text.split(['.', '[', ']']).find(|s| s.contains('-') && !s.contains('\'')) {
+                    d.help = Some(format!("names with `-` need brackets: `['{seg}']`"));
                 }
                 None
             }

@@ -73,8 +73,10 @@ impl TerminalReporter {
                 let code = r.status.to_string();
                 if r.status < 400 { s.green(&code) } else { s.red(&code) }
             });
-            let target = format!("{} {}", ex.request.method, short_url(&ex.request.url));
-            line.push_str(&format!("  {}", s.dim(&target)));
+            if o.named {
+                let target = format!("{} {}", ex.request.method, short_url(&ex.request.url));
+                line.push_str(&format!("  {}", s.dim(&target)));
+            }
             if let Some(status) = status {
                 line.push_str(&format!(" → {status}"));
             }

@@ -81,6 +81,8 @@ pub struct StepOutcome {
     pub index: usize,
     pub id: Option<String>,
     pub title: String,
+    /// The step has a `name` or `id` (else its title is its request line).
+    pub named: bool,
     pub kind: &'static str,
     pub loc: Loc,
     pub in_finally: bool,

@@ -199,6 +199,7 @@ impl<'a> WorkflowRun<'a> {
             index,
             id: step.id.clone(),
             title: step.title(),
+            named: step.name.is_some() || step.id.is_some(),
             kind: step.kind(),
             loc: self.loc(step.pos),
             in_finally,

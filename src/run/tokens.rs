@@ -174,7 +174,8 @@ pub fn register_token_fields(response: &Response, secrets: &Redactor) {
     if let Some(serde_json::Value::Object(map)) = response.json() {
         for (k, v) in map {
             if crate::secrets::is_sensitive_field(k) {
-                if let Some(s) = v.as_str() {
+                // `not_supported` is IAM's placeholder for "no refresh token", not a secret.
+                if let Some(s) = v.as_str().filter(|s| *s != "not_supported") {
                     secrets.add(s);
                 }
             }

@@ -1,0 +1,219 @@
+//! Test support: a real HTTP server on 127.0.0.1 (port 0) with the endpoints the tests need,
+//! and helpers to write workflow files and run the real binary.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use serde_json::{Value, json};
+
+#[derive(Default)]
+pub struct Seen {
+    pub requests: AtomicUsize,
+    pub counters: Mutex<HashMap<String, usize>>,
+    pub log: Mutex<Vec<Value>>,
+}
+
+/// A loopback server running on its own thread and runtime; stopped on drop.
+pub struct TestServer {
+    pub url: String,
+    pub seen: Arc<Seen>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl TestServer {
+    pub fn start() -> Self {
+        let seen = Arc::new(Seen::default());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (url_tx, url_rx) = std::sync::mpsc::channel();
+        let state = Arc::clone(&seen);
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                url_tx.send(format!("http://{}", listener.local_addr().unwrap())).unwrap();
+                let app = router(state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let url = url_rx.recv().unwrap();
+        Self { url, seen, shutdown: Some(tx), thread: Some(thread) }
+    }
+
+    pub fn requests(&self) -> usize {
+        self.seen.requests.load(Ordering::SeqCst)
+    }
+
+    pub fn log(&self) -> Vec<Value> {
+        self.seen.log.lock().unwrap().clone()
+    }
+}
+
+fn router(seen: Arc<Seen>) -> Router {
+    Router::new()
+        .route("/echo", any(echo))
+        .route("/json", get(|| async { axum::Json(json!({"id": "abc123", "count": 3, "items": [{"n": 1}, {"n": 2}, {"n": 3}], "nested": {"ok": true}, "price": 9.5, "none": null})) }))
+        .route("/status/{code}", any(status))
+        .route("/text", get(|| async { ([("content-type", "text/plain")], "hello world, id=42") }))
+        .route("/html", get(|| async { ([("content-type", "text/html")], "<html><body>Bad gateway</body></html>") }))
+        .route("/invalid-utf8", get(|| async { ([("content-type", "application/json")], Bytes::from_static(b"{\"a\": \"\xff\xfe\"}")) }))
+        .route("/gzip", get(gzip))
+        .route("/redirect", get(|| async { (StatusCode::FOUND, [("location", "/json")]) }))
+        .route("/cookie", get(|| async { ([("set-cookie", "session=s3ss10n-value; Path=/; HttpOnly")], "ok") }))
+        .route("/slow/{ms}", get(slow))
+        .route("/flaky/{key}/{fails}", get(flaky))
+        .route("/limited/{key}", get(limited))
+        .route("/items", get(|| async { axum::Json(json!({"state": "active"})) }))
+        .route("/poll/{key}/{after}", get(poll))
+        .route("/counter/{key}", get(counter))
+        .with_state(seen)
+}
+
+fn record(seen: &Seen, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Value {
+    seen.requests.fetch_add(1, Ordering::SeqCst);
+    let headers: serde_json::Map<String, Value> =
+        headers.iter().map(|(k, v)| (k.as_str().to_owned(), Value::from(v.to_str().unwrap_or("")))).collect();
+    let entry = json!({
+        "method": method.as_str(),
+        "path": uri.path(),
+        "query": uri.query().unwrap_or(""),
+        "headers": headers,
+        "body": String::from_utf8_lossy(body),
+    });
+    seen.log.lock().unwrap().push(entry.clone());
+    entry
+}
+
+async fn echo(State(seen): State<Arc<Seen>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> axum::Json<Value> {
+    let mut entry = record(&seen, &method, &uri, &headers, &body);
+    if let Ok(json) = serde_json::from_slice::<Value>(&body) {
+        entry["json"] = json;
+    }
+    axum::Json(entry)
+}
+
+async fn status(State(seen): State<Arc<Seen>>, UrlPath(code): UrlPath<u16>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    record(&seen, &method, &uri, &headers, b"");
+    let code = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    (code, axum::Json(json!({"status": code.as_u16(), "error": {"code": "E42", "message": "as requested"}}))).into_response()
+}
+
+async fn gzip() -> Response {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(br#"{"compressed": true}"#).unwrap();
+    let bytes = enc.finish().unwrap();
+    ([("content-type", "application/json"), ("content-encoding", "gzip")], bytes).into_response()
+}
+
+async fn slow(UrlPath(ms): UrlPath<u64>) -> &'static str {
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    "done"
+}
+
+fn bump(seen: &Seen, key: &str) -> usize {
+    let mut c = seen.counters.lock().unwrap();
+    let n = c.entry(key.to_owned()).or_default();
+    *n += 1;
+    *n
+}
+
+/// 503 (with `Retry-After: 0`) `fails` times per key, then 200.
+async fn flaky(State(seen): State<Arc<Seen>>, UrlPath((key, fails)): UrlPath<(String, usize)>) -> Response {
+    seen.requests.fetch_add(1, Ordering::SeqCst);
+    let n = bump(&seen, &key);
+    if n <= fails {
+        (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "0")], "try again").into_response()
+    } else {
+        axum::Json(json!({"attempt": n})).into_response()
+    }
+}
+
+/// 429 with `Retry-After: 1` on the first call per key, then 200.
+async fn limited(State(seen): State<Arc<Seen>>, UrlPath(key): UrlPath<String>) -> Response {
+    let n = bump(&seen, &key);
+    if n == 1 {
+        (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "slow down").into_response()
+    } else {
+        axum::Json(json!({"attempt": n})).into_response()
+    }
+}
+
+/// `{"state": "pending"}` until the `after`-th call per key, then `"active"`.
+async fn poll(State(seen): State<Arc<Seen>>, UrlPath((key, after)): UrlPath<(String, usize)>) -> axum::Json<Value> {
+    let n = bump(&seen, &key);
+    let state = if n >= after { "active" } else { "pending" };
+    axum::Json(json!({"state": state, "calls": n}))
+}
+
+async fn counter(State(seen): State<Arc<Seen>>, UrlPath(key): UrlPath<String>, Query(_q): Query<HashMap<String, String>>) -> axum::Json<Value> {
+    let n = bump(&seen, &key);
+    axum::Json(json!({"n": n}))
+}
+
+/// A temporary folder holding workflow files.
+pub struct Dir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file, replacing `BASE` with the server URL when one is given.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+pub fn apiflow() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("apiflow").unwrap();
+    cmd.env_remove("IBMCLOUD_API_KEY").env_remove("NO_COLOR").env_remove("GITHUB_ACTIONS");
+    cmd
+}
+
+/// Runs the binary; returns (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = apiflow().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
