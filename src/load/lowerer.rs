@@ -22,6 +22,8 @@ pub(super) struct Names {
     pub all_step_ids: Vec<String>,
     pub step_ids: Vec<String>,
     pub captured: Vec<String>,
+    /// Every name any step of the file captures or sets, for "later" messages and suggestions.
+    pub all_captured: Vec<String>,
     pub locals: Vec<&'static str>,
     /// Auth providers declared under `auth:`.
     pub providers: Vec<String>,
@@ -337,8 +339,12 @@ impl Names {
             "item" | "index" => Some((format!("`{root}` is only defined in a step with `for_each`"), None)),
             "attempt" => Some(("`attempt` is only defined in a step with `retry`".to_owned(), None)),
             _ if self.captured.iter().any(|c| c == root) || is_global(root) => None,
+            _ if self.all_captured.iter().any(|c| c == root) => Some((
+                format!("`{root}` is not defined yet: it is captured or set later (a step's captures exist once its response arrives)"),
+                None,
+            )),
             _ => {
-                let mut known: Vec<String> = self.captured.clone();
+                let mut known: Vec<String> = self.all_captured.clone();
                 known.extend(RESERVED.iter().map(|s| s.to_string()));
                 Some((
                     format!("`{root}` is not defined: no earlier step captures or sets it"),

@@ -23,6 +23,11 @@ impl Lowerer<'_> {
     pub(super) fn collect_step_ids<'n>(&mut self, steps: impl Iterator<Item = &'n Node>) {
         let mut seen: Vec<(String, Pos)> = Vec::new();
         for step in steps {
+            for key in ["capture", "set"] {
+                if let Some(map) = step.as_mapping().and_then(|m| m.get_mapping(key)) {
+                    self.names.all_captured.extend(map.keys().map(|k| k.as_str().to_owned()));
+                }
+            }
             let Some(id) = step.as_mapping().and_then(|m| m.get_scalar("id")) else { continue };
             let pos = yaml::scalar_pos(id);
             if let Some((_, first)) = seen.iter().find(|(s, _)| s == id.as_str()) {
