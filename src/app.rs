@@ -28,7 +28,10 @@ pub mod exit {
 pub fn main(cli: Cli) -> i32 {
     let secrets = Redactor::new();
     let output = Arc::new(Output::stdio(secrets.clone()));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             output.err(&format!("error: cannot start the async runtime: {e}\n"));
@@ -55,10 +58,17 @@ fn out_style() -> Style {
 
 fn report_diagnostics(output: &Output, diagnostics: &[Diagnostic]) {
     let style = err_style();
-    let text: String = diagnostics.iter().map(|d| d.render(style, "") + "\n").collect();
+    let text: String = diagnostics
+        .iter()
+        .map(|d| d.render(style, "") + "\n")
+        .collect();
     output.err(&text);
     let n = diagnostics.len();
-    output.err(&format!("{} {n} problem{} found; nothing was sent\n", style.red_bold("✗"), if n == 1 { "" } else { "s" }));
+    output.err(&format!(
+        "{} {n} problem{} found; nothing was sent\n",
+        style.red_bold("✗"),
+        if n == 1 { "" } else { "s" }
+    ));
 }
 
 /// Discovers and loads every file; `Err` carries the diagnostics (exit 2).
@@ -69,7 +79,9 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Arc<Workflow>>, Vec<Diagnostic>> {
         .map(|p| Diagnostic::new(format!("no such file or folder: `{}`", p.display())))
         .collect();
     if files.is_empty() && missing.is_empty() {
-        errors.push(Diagnostic::new("no workflow files (*.yaml, *.yml) found in the given paths"));
+        errors.push(Diagnostic::new(
+            "no workflow files (*.yaml, *.yml) found in the given paths",
+        ));
     }
     let mut loader = Loader::new();
     let workflows: Vec<Arc<Workflow>> = files.iter().filter_map(|f| loader.load(f)).collect();
@@ -80,12 +92,20 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Arc<Workflow>>, Vec<Diagnostic>> {
     // A file that another discovered file includes runs as part of it, not on its own.
     let included: HashSet<PathBuf> = workflows
         .iter()
-        .flat_map(|w| w.all_steps().filter_map(|s| match &s.action {
-            Action::Include(i) => std::fs::canonicalize(&i.path).ok(),
-            _ => None,
-        }).collect::<Vec<_>>())
+        .flat_map(|w| {
+            w.all_steps()
+                .filter_map(|s| match &s.action {
+                    Action::Include(i) => std::fs::canonicalize(&i.path).ok(),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
         .collect();
-    let explicit: HashSet<PathBuf> = paths.iter().filter(|p| p.is_file()).filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let explicit: HashSet<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_file())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     Ok(workflows
         .into_iter()
         .filter(|w| {
@@ -100,9 +120,18 @@ fn validate(paths: &[PathBuf], output: &Output) -> i32 {
         Ok(workflows) => {
             let s = out_style();
             for w in &workflows {
-                output.out(&format!("{} {}  {}\n", s.green("✓"), w.file.display(), s.dim(&w.name)));
+                output.out(&format!(
+                    "{} {}  {}\n",
+                    s.green("✓"),
+                    w.file.display(),
+                    s.dim(&w.name)
+                ));
             }
-            output.out(&format!("{} workflow file{} valid\n", workflows.len(), if workflows.len() == 1 { "" } else { "s" }));
+            output.out(&format!(
+                "{} workflow file{} valid\n",
+                workflows.len(),
+                if workflows.len() == 1 { "" } else { "s" }
+            ));
             exit::OK
         }
         Err(errors) => {
@@ -123,7 +152,11 @@ fn list(paths: &[PathBuf], output: &Output) -> i32 {
     let s = out_style();
     let mut text = String::new();
     for w in &workflows {
-        text.push_str(&format!("{}  {}\n", s.bold(&w.name), s.dim(&w.file.display())));
+        text.push_str(&format!(
+            "{}  {}\n",
+            s.bold(&w.name),
+            s.dim(&w.file.display())
+        ));
         for i in &w.inputs {
             let mut notes = Vec::new();
             if i.required {
@@ -138,10 +171,19 @@ fn list(paths: &[PathBuf], output: &Output) -> i32 {
             if let Some(d) = &i.default {
                 notes.push(format!("default {d}"));
             }
-            text.push_str(&format!("  input {}  {}\n", i.name, s.dim(&notes.join(", "))));
+            text.push_str(&format!(
+                "  input {}  {}\n",
+                i.name,
+                s.dim(&notes.join(", "))
+            ));
         }
         for (n, step) in w.all_steps().enumerate() {
-            text.push_str(&format!("  {:>2}. {}  {}\n", n + 1, step.title(), s.dim(step.kind())));
+            text.push_str(&format!(
+                "  {:>2}. {}  {}\n",
+                n + 1,
+                step.title(),
+                s.dim(step.kind())
+            ));
         }
         text.push('\n');
     }
@@ -173,7 +215,10 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     }
     let mut overlay = BTreeMap::new();
     for f in &args.env_files {
-        match std::fs::read_to_string(f).map_err(|e| e.to_string()).and_then(|t| crate::inputs::parse_dotenv(&t)) {
+        match std::fs::read_to_string(f)
+            .map_err(|e| e.to_string())
+            .and_then(|t| crate::inputs::parse_dotenv(&t))
+        {
             Ok(vars) => overlay.extend(vars),
             Err(e) => problems.push(Diagnostic::new(format!("env file `{}`: {e}", f.display()))),
         }
@@ -242,11 +287,22 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     if let Some(s) = sandbox {
         s.stop().await;
     }
-    summarize(&output, &outcomes, started.elapsed(), ctx.interrupt.is_set())
+    summarize(
+        &output,
+        &outcomes,
+        started.elapsed(),
+        ctx.interrupt.is_set(),
+    )
 }
 
 /// Runs the workflows, at most `jobs` at once, and returns their outcomes in input order.
-async fn run_all(ctx: &Arc<RunContext>, workflows: &[Arc<Workflow>], inputs: Vec<BTreeMap<String, minijinja::Value>>, jobs: usize, fail_fast: bool) -> Vec<WorkflowOutcome> {
+async fn run_all(
+    ctx: &Arc<RunContext>,
+    workflows: &[Arc<Workflow>],
+    inputs: Vec<BTreeMap<String, minijinja::Value>>,
+    jobs: usize,
+    fail_fast: bool,
+) -> Vec<WorkflowOutcome> {
     let limit = Arc::new(tokio::sync::Semaphore::new(jobs));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut tasks = tokio::task::JoinSet::new();
@@ -264,7 +320,8 @@ async fn run_all(ctx: &Arc<RunContext>, workflows: &[Arc<Workflow>], inputs: Vec
             Some((index, outcome))
         });
     }
-    let mut outcomes: Vec<(usize, WorkflowOutcome)> = tasks.join_all().await.into_iter().flatten().collect();
+    let mut outcomes: Vec<(usize, WorkflowOutcome)> =
+        tasks.join_all().await.into_iter().flatten().collect();
     outcomes.sort_by_key(|(i, _)| *i);
     outcomes.into_iter().map(|(_, o)| o).collect()
 }
@@ -275,10 +332,11 @@ async fn watch_signals(interrupt: Interrupt, output: Arc<Output>) {
     loop {
         #[cfg(unix)]
         {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return,
-            };
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
@@ -298,7 +356,12 @@ async fn watch_signals(interrupt: Interrupt, output: Arc<Output>) {
     }
 }
 
-fn summarize(output: &Output, outcomes: &[WorkflowOutcome], elapsed: std::time::Duration, interrupted: bool) -> i32 {
+fn summarize(
+    output: &Output,
+    outcomes: &[WorkflowOutcome],
+    elapsed: std::time::Duration,
+    interrupted: bool,
+) -> i32 {
     let s = out_style();
     let passed = outcomes.iter().filter(|o| o.passed()).count();
     let failed = outcomes.len() - passed;
@@ -331,9 +394,18 @@ fn summarize(output: &Output, outcomes: &[WorkflowOutcome], elapsed: std::time::
 
 async fn sandbox(args: SandboxArgs, output: Arc<Output>) -> i32 {
     let parse = || -> Result<crate::sandbox::Config, String> {
-        let addr = args.addr.parse().map_err(|e| format!("--addr `{}`: {e}", args.addr))?;
-        let token_ttl = crate::duration::parse(&args.token_ttl).map_err(|e| format!("--token-ttl: {e}"))?;
-        let latency = args.latency.as_deref().map(crate::duration::parse).transpose().map_err(|e| format!("--latency: {e}"))?;
+        let addr = args
+            .addr
+            .parse()
+            .map_err(|e| format!("--addr `{}`: {e}", args.addr))?;
+        let token_ttl =
+            crate::duration::parse(&args.token_ttl).map_err(|e| format!("--token-ttl: {e}"))?;
+        let latency = args
+            .latency
+            .as_deref()
+            .map(crate::duration::parse)
+            .transpose()
+            .map_err(|e| format!("--latency: {e}"))?;
         let fail_rate = args.fail_rate.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&fail_rate) {
             return Err("--fail-rate must be from 0 to 1".into());
@@ -341,14 +413,27 @@ async fn sandbox(args: SandboxArgs, output: Arc<Output>) -> i32 {
         let rate_limit = args
             .rate_limit
             .as_deref()
-            .map(|r| r.trim_end_matches("/s").parse::<u32>().map_err(|_| format!("--rate-limit `{r}`: expected N/s")))
+            .map(|r| {
+                r.trim_end_matches("/s")
+                    .parse::<u32>()
+                    .map_err(|_| format!("--rate-limit `{r}`: expected N/s"))
+            })
             .transpose()?;
         if let Some(a) = &args.account_id {
             if a.len() != 32 || !a.chars().all(|c| c.is_ascii_hexdigit()) {
                 return Err("--account-id must be 32 hexadecimal characters".into());
             }
         }
-        Ok(crate::sandbox::Config { addr, apikey: args.apikey.clone(), account_id: args.account_id.clone(), token_ttl, seed: args.seed, latency, fail_rate, rate_limit })
+        Ok(crate::sandbox::Config {
+            addr,
+            apikey: args.apikey.clone(),
+            account_id: args.account_id.clone(),
+            token_ttl,
+            seed: args.seed,
+            latency,
+            fail_rate,
+            rate_limit,
+        })
     };
     let config = match parse() {
         Ok(c) => c,
@@ -358,7 +443,8 @@ async fn sandbox(args: SandboxArgs, output: Arc<Output>) -> i32 {
         }
     };
     let log_out = Arc::clone(&output);
-    let log: crate::sandbox::LogSink = Arc::new(move |line: &str| log_out.out(&format!("{line}\n")));
+    let log: crate::sandbox::LogSink =
+        Arc::new(move |line: &str| log_out.out(&format!("{line}\n")));
     let handle = match crate::sandbox::start(config, Some(log)).await {
         Ok(h) => h,
         Err(e) => {
@@ -366,12 +452,18 @@ async fn sandbox(args: SandboxArgs, output: Arc<Output>) -> i32 {
             return exit::FAILED;
         }
     };
-    output.out(&format!("apiflow sandbox listening on {}\n", handle.base_url));
+    output.out(&format!(
+        "apiflow sandbox listening on {}\n",
+        handle.base_url
+    ));
     output.out(&format!("account id: {}\n", handle.account_id));
     if handle.apikey_generated {
         // Printed once, on purpose: it is a sandbox key the user needs to call the sandbox.
         let mut text = format!("api key (generated): {}\n", handle.apikey);
-        text.push_str(&format!("  export IBMCLOUD_API_KEY={} IBMCLOUD_IAM_URL={} IBMCLOUD_SCC_URL={}\n", handle.apikey, handle.base_url, handle.base_url));
+        text.push_str(&format!(
+            "  export IBMCLOUD_API_KEY={} IBMCLOUD_IAM_URL={} IBMCLOUD_SCC_URL={}\n",
+            handle.apikey, handle.base_url, handle.base_url
+        ));
         // Written past the redactor: this is the one place a sandbox key is meant to be shown.
         use std::io::Write as _;
         let _ = std::io::stdout().write_all(text.as_bytes());

@@ -71,7 +71,11 @@ impl Diagnostic {
                     .map(|l| format!(" {l}"))
                     .unwrap_or_default();
                 out.push_str(&format!("{indent}{pad} {}\n", style.blue("|")));
-                out.push_str(&format!("{indent}{} {} {text}\n", style.blue(&line_no), style.blue("|")));
+                out.push_str(&format!(
+                    "{indent}{} {} {text}\n",
+                    style.blue(&line_no),
+                    style.blue("|")
+                ));
                 out.push_str(&format!(
                     "{indent}{pad} {} {caret_pad}{}\n",
                     style.blue("|"),

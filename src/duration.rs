@@ -7,7 +7,11 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
-    let bad = || format!("invalid duration `{text}`: expected forms like `250ms`, `30s`, `2m`, `1h` or a whole number of milliseconds");
+    let bad = || {
+        format!(
+            "invalid duration `{text}`: expected forms like `250ms`, `30s`, `2m`, `1h` or a whole number of milliseconds"
+        )
+    };
     if digits.is_empty() {
         return Err(bad());
     }
@@ -48,7 +52,14 @@ mod tests {
         assert_eq!(parse("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse("1500"), Ok(Duration::from_millis(1500)));
-        for bad in ["", "s", "1.5s", "10 parsecs", "-1s", "99999999999999999999h"] {
+        for bad in [
+            "",
+            "s",
+            "1.5s",
+            "10 parsecs",
+            "-1s",
+            "99999999999999999999h",
+        ] {
             assert!(parse(bad).is_err(), "{bad} should be rejected");
         }
     }

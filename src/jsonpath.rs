@@ -148,7 +148,10 @@ mod tests {
         let q = Query::parse("$.a.nope").unwrap();
         assert_eq!(q.select(&doc), Selection::Single(None));
         let q = Query::parse("$.a.b[*]").unwrap();
-        assert_eq!(q.select(&doc), Selection::List(vec![&json!(10), &json!(20)]));
+        assert_eq!(
+            q.select(&doc),
+            Selection::List(vec![&json!(10), &json!(20)])
+        );
         for s in ["$['a']['b'][0]", "$[\"a.b*?\"]", "$.a"] {
             assert!(Query::parse(s).unwrap().is_singular(), "{s}");
         }

@@ -16,17 +16,34 @@ use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 pub const MASK: &str = "••••••";
 
 /// Header names whose values are always secret.
-pub const SENSITIVE_HEADERS: &[&str] = &["authorization", "cookie", "set-cookie", "iam-apikey", "x-api-key", "proxy-authorization"];
+pub const SENSITIVE_HEADERS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "iam-apikey",
+    "x-api-key",
+    "proxy-authorization",
+];
 
 /// Form fields (and JSON keys in token responses) whose values are always secret.
-pub const SENSITIVE_FIELDS: &[&str] = &["apikey", "password", "client_secret", "refresh_token", "access_token"];
+pub const SENSITIVE_FIELDS: &[&str] = &[
+    "apikey",
+    "password",
+    "client_secret",
+    "refresh_token",
+    "access_token",
+];
 
 pub fn is_sensitive_header(name: &str) -> bool {
-    SENSITIVE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+    SENSITIVE_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
 }
 
 pub fn is_sensitive_field(name: &str) -> bool {
-    SENSITIVE_FIELDS.iter().any(|h| h.eq_ignore_ascii_case(name))
+    SENSITIVE_FIELDS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
 }
 
 /// Shortest secret whose encoded fragments are also hunted for: shorter ones would make
@@ -63,7 +80,9 @@ impl Redactor {
             }
         }
         let mut variants = vec![secret.to_owned()];
-        let encoded = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let encoded =
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
         variants.push(encoded.clone());
         variants.push(encoded.replace("%20", "+"));
         if secret.len() >= MIN_ENCODED_LEN {
@@ -84,14 +103,19 @@ impl Redactor {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.state.read().map(|s| s.patterns.is_empty()).unwrap_or(true)
+        self.state
+            .read()
+            .map(|s| s.patterns.is_empty())
+            .unwrap_or(true)
     }
 
     /// The text with every secret replaced by a mask.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());
         match &state.matcher {
-            Some(m) if m.is_match(text) => Cow::Owned(m.replace_all(text, &vec![MASK; state.patterns.len()])),
+            Some(m) if m.is_match(text) => {
+                Cow::Owned(m.replace_all(text, &vec![MASK; state.patterns.len()]))
+            }
             _ => Cow::Borrowed(text),
         }
     }
@@ -129,12 +153,17 @@ mod tests {
         let secret = "s3cr3t/Key+with spaces&more";
         r.add(secret);
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("user:{secret}"));
-        let url_encoded = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let url_encoded =
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
         for text in [
             format!("token={secret}!"),
             format!("Authorization: Basic {basic}"),
             format!("apikey={url_encoded}"),
-            format!("x{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)),
+            format!(
+                "x{}",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)
+            ),
         ] {
             let out = r.redact(&text);
             assert!(out.contains(MASK), "{text} -> {out}");

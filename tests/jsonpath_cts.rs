@@ -29,22 +29,30 @@ fn every_compliance_case_passes() {
         };
         let located = query.select_located(&case["document"]);
         let values: Vec<Value> = located.iter().map(|(_, v)| (*v).clone()).collect();
-        let paths: Vec<Value> = located.iter().map(|(p, _)| Value::from(p.as_str())).collect();
-        let (expected_values, expected_paths): (Vec<&Value>, Vec<&Value>) = if case.get("result").is_some() {
-            (vec![&case["result"]], vec![&case["result_paths"]])
-        } else {
-            (
-                case["results"].as_array().unwrap().iter().collect(),
-                case["results_paths"].as_array().unwrap().iter().collect(),
-            )
-        };
-        let ok = expected_values
+        let paths: Vec<Value> = located
             .iter()
-            .zip(&expected_paths)
-            .any(|(v, p)| **v == Value::Array(values.clone()) && **p == Value::Array(paths.clone()));
+            .map(|(p, _)| Value::from(p.as_str()))
+            .collect();
+        let (expected_values, expected_paths): (Vec<&Value>, Vec<&Value>) =
+            if case.get("result").is_some() {
+                (vec![&case["result"]], vec![&case["result_paths"]])
+            } else {
+                (
+                    case["results"].as_array().unwrap().iter().collect(),
+                    case["results_paths"].as_array().unwrap().iter().collect(),
+                )
+            };
+        let ok = expected_values.iter().zip(&expected_paths).any(|(v, p)| {
+            **v == Value::Array(values.clone()) && **p == Value::Array(paths.clone())
+        });
         if !ok {
             failures.push(format!("{name}: `{selector}` gave {values:?} at {paths:?}"));
         }
     }
-    assert!(failures.is_empty(), "{} failing cases:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing cases:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -5,7 +5,10 @@ mod support;
 use support::{Dir, TestServer, run};
 
 fn workflow(server: &TestServer, body: &str) -> String {
-    format!("version: 1\nname: test\nsteps:\n{}", body.replace("BASE", &server.url))
+    format!(
+        "version: 1\nname: test\nsteps:\n{}",
+        body.replace("BASE", &server.url)
+    )
 }
 
 #[test]
@@ -59,7 +62,12 @@ fn captures_and_templates_flow_into_later_steps() {
     let log = server.log();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["method"], "POST");
-    assert!(log[0]["query"].as_str().unwrap().contains("greeting=hello+world"));
+    assert!(
+        log[0]["query"]
+            .as_str()
+            .unwrap()
+            .contains("greeting=hello+world")
+    );
 }
 
 #[test]
@@ -87,10 +95,19 @@ fn every_failed_check_is_reported_and_later_steps_are_skipped() {
     let (code, out, _) = run(&["run", file.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("status: expected 201, actual 200"), "{out}");
-    assert!(out.contains("$.id: expected to start with \"xyz\", actual \"abc123\""), "{out}");
+    assert!(
+        out.contains("$.id: expected to start with \"xyz\", actual \"abc123\""),
+        "{out}"
+    );
     assert!(out.contains("$.count: expected < 2, actual 3"), "{out}");
-    assert!(out.contains("$.missing: expected to exist, actual nothing selected"), "{out}");
-    assert!(!out.contains("$.nested.ok: expected"), "a passing check is not reported: {out}");
+    assert!(
+        out.contains("$.missing: expected to exist, actual nothing selected"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("$.nested.ok: expected"),
+        "a passing check is not reported: {out}"
+    );
     // Each failure points at the line where the check was written.
     let path = file.display().to_string();
     assert!(out.contains(&format!("{path}:7:")), "{out}");
@@ -99,7 +116,11 @@ fn every_failed_check_is_reported_and_later_steps_are_skipped() {
     // The failure shows the request and an excerpt of the response.
     assert!(out.contains("request: GET"), "{out}");
     assert!(out.contains("\"id\": \"abc123\""), "{out}");
-    assert_eq!(server.log().iter().filter(|r| r["path"] == "/echo").count(), 0, "a skipped step sends nothing");
+    assert_eq!(
+        server.log().iter().filter(|r| r["path"] == "/echo").count(),
+        0,
+        "a skipped step sends nothing"
+    );
 }
 
 #[test]
@@ -170,7 +191,11 @@ fn request_bodies_auth_and_headers_are_sent_as_written() {
 fn connection_refused_and_timeouts_are_clear_errors() {
     let dir = Dir::new();
     // A port that was just free: bind, read the port, release it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let file = dir.write(
         "refused.yaml",
         &format!("version: 1\nname: refused\nsteps:\n  - id: call\n    request: {{ url: \"http://127.0.0.1:{port}/x\" }}\n"),
@@ -181,7 +206,13 @@ fn connection_refused_and_timeouts_are_clear_errors() {
     assert!(out.contains(&format!("{}:4:7", file.display())), "{out}");
 
     let server = TestServer::start();
-    let file = dir.write("slow.yaml", &workflow(&server, "  - request: { url: BASE/slow/3000, timeout: 200ms }\n"));
+    let file = dir.write(
+        "slow.yaml",
+        &workflow(
+            &server,
+            "  - request: { url: BASE/slow/3000, timeout: 200ms }\n",
+        ),
+    );
     let started = std::time::Instant::now();
     let (code, out, _) = run(&["run", file.to_str().unwrap()]);
     assert_eq!(code, 1);
@@ -210,9 +241,15 @@ fn json_checks_on_bad_bodies_fail_without_panicking() {
     );
     let (code, out, _) = run(&["run", file.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("expected a JSON body, actual not JSON: <html>"), "{out}");
+    assert!(
+        out.contains("expected a JSON body, actual not JSON: <html>"),
+        "{out}"
+    );
     // Invalid UTF-8 is not JSON, but the body is still readable as text.
-    assert!(out.contains("✗ $.a: expected a JSON body, actual not JSON: {\"a\": \"\u{fffd}"), "{out}");
+    assert!(
+        out.contains("✗ $.a: expected a JSON body, actual not JSON: {\"a\": \"\u{fffd}"),
+        "{out}"
+    );
     assert!(!out.contains("body: expected"), "{out}");
 }
 
@@ -259,14 +296,23 @@ fn verbose_output_shows_exchanges_with_secrets_redacted() {
             .replace("BASE", &server.url)
         ),
     );
-    let (code, out, err) = run(&["run", "-v", file.to_str().unwrap(), "--input", &format!("key={secret}")]);
+    let (code, out, err) = run(&[
+        "run",
+        "-v",
+        file.to_str().unwrap(),
+        "--input",
+        &format!("key={secret}"),
+    ]);
     assert_eq!(code, 1);
     assert!(out.contains("> POST"), "{out}");
     assert!(out.contains("visible-value"), "{out}");
     let b64 = "WnE4dlAybUs5eEw0blI3dFkxd0U1dUkzb0E2c0QwZkc=";
     for text in [&out, &err] {
         assert!(!text.contains(secret), "secret leaked: {text}");
-        assert!(!text.contains(b64.trim_end_matches('=')), "base64 secret leaked: {text}");
+        assert!(
+            !text.contains(b64.trim_end_matches('=')),
+            "base64 secret leaked: {text}"
+        );
     }
     assert!(out.contains("••••••"));
 }
@@ -284,7 +330,10 @@ fn missing_required_inputs_stop_before_anything_is_sent() {
     );
     let (code, _, err) = run(&["run", file.to_str().unwrap(), "--input", "tokn=x"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("the required input `token` has no value"), "{err}");
+    assert!(
+        err.contains("the required input `token` has no value"),
+        "{err}"
+    );
     assert!(err.contains("APIFLOW_TEST_TOKEN_UNSET"), "{err}");
     assert!(err.contains("an input named `tokn` was given"), "{err}");
     assert_eq!(server.requests(), 0);
@@ -297,7 +346,12 @@ fn missing_required_inputs_stop_before_anything_is_sent() {
     let (code, out, err) = run(&[&with_file[..], &[values.to_str().unwrap()]].concat());
     assert_eq!(code, 0, "{out}{err}");
     let env = dir.path().join("vars.env");
-    let (code, out, err) = run(&["run", file.to_str().unwrap(), "--env-file", env.to_str().unwrap()]);
+    let (code, out, err) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--env-file",
+        env.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{out}{err}");
 }
 

@@ -40,36 +40,89 @@ steps:
 fn every_problem_is_reported_at_once_with_positions_and_suggestions() {
     let server = TestServer::start();
     let dir = Dir::new();
-    let file = dir.write("broken.yaml", &BROKEN.replace("http://127.0.0.1:1", &server.url));
+    let file = dir.write(
+        "broken.yaml",
+        &BROKEN.replace("http://127.0.0.1:1", &server.url),
+    );
     let (code, out, err) = run(&["validate", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}{err}");
     let p = file.display().to_string();
     let expect = [
-        (format!("{p}:8:12"), "`inputs.regoin` is not a declared input", Some("did you mean `region`?")),
-        (format!("{p}:9:7"), "unknown key `methd` in `request`", Some("did you mean `method`?")),
-        (format!("{p}:10:5"), "unknown key `expcet` in a step", Some("did you mean `expect`?")),
-        (format!("{p}:12:9"), "duplicate step id `first`", Some("first used on line 6")),
+        (
+            format!("{p}:8:12"),
+            "`inputs.regoin` is not a declared input",
+            Some("did you mean `region`?"),
+        ),
+        (
+            format!("{p}:9:7"),
+            "unknown key `methd` in `request`",
+            Some("did you mean `method`?"),
+        ),
+        (
+            format!("{p}:10:5"),
+            "unknown key `expcet` in a step",
+            Some("did you mean `expect`?"),
+        ),
+        (
+            format!("{p}:12:9"),
+            "duplicate step id `first`",
+            Some("first used on line 6"),
+        ),
         (format!("{p}:14:12"), "step `later` runs later", None),
         (format!("{p}:15:16"), "invalid duration `30 parsecs`", None),
         (format!("{p}:18:9"), "invalid JSONPath `$.a[`", None),
-        (format!("{p}:19:24"), "invalid regular expression `([a-z`", None),
-        (format!("{p}:20:26"), "unknown key `lenght` in a matcher", Some("did you mean `length`?")),
-        (format!("{p}:23:12"), "`acess_token` is not defined", Some("did you mean `access_token`?")),
+        (
+            format!("{p}:19:24"),
+            "invalid regular expression `([a-z`",
+            None,
+        ),
+        (
+            format!("{p}:20:26"),
+            "unknown key `lenght` in a matcher",
+            Some("did you mean `length`?"),
+        ),
+        (
+            format!("{p}:23:12"),
+            "`acess_token` is not defined",
+            Some("did you mean `access_token`?"),
+        ),
         (format!("{p}:24:21"), "template syntax error", None),
-        (format!("{p}:27:23"), "`backoff` must be `fixed`, `linear` or `exponential`", None),
+        (
+            format!("{p}:27:23"),
+            "`backoff` must be `fixed`, `linear` or `exponential`",
+            None,
+        ),
         (format!("{p}:28:12"), "invalid duration `5 minutes`", None),
-        (format!("{p}:29:12"), "`set` name `inputs` shadows a reserved name", None),
+        (
+            format!("{p}:29:12"),
+            "`set` name `inputs` shadows a reserved name",
+            None,
+        ),
     ];
     for (loc, message, label) in &expect {
-        let at = err.find(message).unwrap_or_else(|| panic!("missing `{message}` in:\n{err}"));
+        let at = err
+            .find(message)
+            .unwrap_or_else(|| panic!("missing `{message}` in:\n{err}"));
         let block = &err[at..];
         let block = &block[..block.find("\nerror:").unwrap_or(block.len())];
-        assert!(block.contains(loc.as_str()), "`{message}` should be at {loc}:\n{block}");
+        assert!(
+            block.contains(loc.as_str()),
+            "`{message}` should be at {loc}:\n{block}"
+        );
         if let Some(label) = label {
-            assert!(block.contains(label), "`{message}` should suggest {label}:\n{block}");
+            assert!(
+                block.contains(label),
+                "`{message}` should suggest {label}:\n{block}"
+            );
         }
     }
-    assert!(err.contains(&format!("{} problems found; nothing was sent", expect.len())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} problems found; nothing was sent",
+            expect.len()
+        )),
+        "{err}"
+    );
     // `run` reports the same problems and sends nothing.
     let (code, _, _) = run(&["run", file.to_str().unwrap()]);
     assert_eq!(code, 2);
@@ -81,23 +134,57 @@ fn unreadable_files_get_clear_messages() {
     let dir = Dir::new();
     let cases: Vec<(std::path::PathBuf, &str)> = vec![
         (dir.write("empty.yaml", "  \n"), "the file is empty"),
-        (dir.write("syntax.yaml", "version: 1\nname: [unclosed\nsteps: []\n"), "invalid YAML"),
-        (dir.write("list.yaml", "- a\n- b\n"), "a workflow file must be a YAML mapping"),
-        (dir.write("dup.yaml", "version: 1\nversion: 2\n"), "duplicate key `version`"),
-        (dir.write("anchor.yaml", "a: &x 1\nb: *x\n"), "anchors and aliases are not supported"),
-        (dir.write("noversion.yaml", "name: x\nsteps: []\n"), "missing the required key `version`"),
-        (dir.write("v2.yaml", "version: 2\nname: x\nsteps: []\n"), "unsupported `version`"),
-        (dir.write("noaction.yaml", "version: 1\nname: x\nsteps:\n  - id: a\n"), "this step has no action"),
-        (dir.write("two.yaml", "version: 1\nname: x\nsteps:\n  - sleep: 1s\n    set: {a: 1}\n"), "exactly one action"),
+        (
+            dir.write("syntax.yaml", "version: 1\nname: [unclosed\nsteps: []\n"),
+            "invalid YAML",
+        ),
+        (
+            dir.write("list.yaml", "- a\n- b\n"),
+            "a workflow file must be a YAML mapping",
+        ),
+        (
+            dir.write("dup.yaml", "version: 1\nversion: 2\n"),
+            "duplicate key `version`",
+        ),
+        (
+            dir.write("anchor.yaml", "a: &x 1\nb: *x\n"),
+            "anchors and aliases are not supported",
+        ),
+        (
+            dir.write("noversion.yaml", "name: x\nsteps: []\n"),
+            "missing the required key `version`",
+        ),
+        (
+            dir.write("v2.yaml", "version: 2\nname: x\nsteps: []\n"),
+            "unsupported `version`",
+        ),
+        (
+            dir.write("noaction.yaml", "version: 1\nname: x\nsteps:\n  - id: a\n"),
+            "this step has no action",
+        ),
+        (
+            dir.write(
+                "two.yaml",
+                "version: 1\nname: x\nsteps:\n  - sleep: 1s\n    set: {a: 1}\n",
+            ),
+            "exactly one action",
+        ),
     ];
     let binary = dir.path().join("binary.yaml");
     std::fs::write(&binary, [0u8, 159, 146, 150, 255, 0, 1]).unwrap();
     let big = dir.path().join("big.yaml");
     std::fs::write(&big, "a: 1\n".repeat(2_200_000)).unwrap();
-    for (path, message) in cases.iter().map(|(p, m)| (p.clone(), *m)).chain([(binary, "not UTF-8"), (big, "workflow files are limited to 8 MiB")]) {
+    for (path, message) in cases.iter().map(|(p, m)| (p.clone(), *m)).chain([
+        (binary, "not UTF-8"),
+        (big, "workflow files are limited to 8 MiB"),
+    ]) {
         let (code, out, err) = run(&["validate", path.to_str().unwrap()]);
         assert_eq!(code, 2, "{}: {out}{err}", path.display());
-        assert!(err.contains(message), "{}: expected `{message}` in:\n{err}", path.display());
+        assert!(
+            err.contains(message),
+            "{}: expected `{message}` in:\n{err}",
+            path.display()
+        );
         assert!(err.contains(&path.display().to_string()), "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }
@@ -109,16 +196,31 @@ fn unreadable_files_get_clear_messages() {
 #[test]
 fn include_cycles_and_missing_includes_are_load_errors() {
     let dir = Dir::new();
-    dir.write("a.yaml", "version: 1\nname: a\nsteps:\n  - include: b.yaml\n");
-    dir.write("b.yaml", "version: 1\nname: b\nsteps:\n  - include: a.yaml\n");
+    dir.write(
+        "a.yaml",
+        "version: 1\nname: a\nsteps:\n  - include: b.yaml\n",
+    );
+    dir.write(
+        "b.yaml",
+        "version: 1\nname: b\nsteps:\n  - include: a.yaml\n",
+    );
     let a = dir.path().join("a.yaml");
     let (code, _, err) = run(&["validate", a.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("include cycle: a.yaml → b.yaml → a.yaml"), "{err}");
-    let c = dir.write("c.yaml", "version: 1\nname: c\nsteps:\n  - include: missing.yaml\n");
+    assert!(
+        err.contains("include cycle: a.yaml → b.yaml → a.yaml"),
+        "{err}"
+    );
+    let c = dir.write(
+        "c.yaml",
+        "version: 1\nname: c\nsteps:\n  - include: missing.yaml\n",
+    );
     let (code, _, err) = run(&["validate", c.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("cannot include `missing.yaml`: no such file"), "{err}");
+    assert!(
+        err.contains("cannot include `missing.yaml`: no such file"),
+        "{err}"
+    );
     assert!(err.contains(&format!("{}:4:14", c.display())), "{err}");
 }
 

@@ -36,14 +36,22 @@ impl HttpClient {
             .pool_idle_timeout(Duration::from_secs(30))
             .tcp_nodelay(true);
         if let Some(path) = &t.ca_file {
-            let pem = std::fs::read(path).map_err(|e| TransportError::Tls(format!("cannot read `{}`: {e}", path.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| TransportError::Tls(format!("`{}` is not a PEM certificate bundle: {e}", path.display())))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                TransportError::Tls(format!("cannot read `{}`: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                TransportError::Tls(format!(
+                    "`{}` is not a PEM certificate bundle: {e}",
+                    path.display()
+                ))
+            })?;
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
         }
-        let client = builder.build().map_err(|e| TransportError::Other(root_cause(&e)))?;
+        let client = builder
+            .build()
+            .map_err(|e| TransportError::Other(root_cause(&e)))?;
         clients.insert(t.clone(), client.clone());
         Ok(client)
     }
@@ -57,10 +65,16 @@ impl HttpClient {
         for (name, value) in &req.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let has_content_type = req.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+        let has_content_type = req
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
         builder = match &req.body {
             PreparedBody::None => builder,
-            PreparedBody::Bytes { bytes, content_type } => {
+            PreparedBody::Bytes {
+                bytes,
+                content_type,
+            } => {
                 if let (Some(ct), false) = (content_type, has_content_type) {
                     builder = builder.header("content-type", *ct);
                 }
@@ -75,11 +89,22 @@ impl HttpClient {
         let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = response.bytes().await.map_err(|e| classify(&e, timeout))?;
         let duration = started.elapsed();
-        Ok(Response::new(status, version, headers, body.to_vec(), duration))
+        Ok(Response::new(
+            status,
+            version,
+            headers,
+            body.to_vec(),
+            duration,
+        ))
     }
 }
 
@@ -88,18 +113,29 @@ async fn multipart(parts: &[PreparedPart]) -> Result<reqwest::multipart::Form, T
     for part in parts {
         form = match part {
             PreparedPart::Text { name, value } => form.text(name.clone(), value.clone()),
-            PreparedPart::File { name, path, content_type } => {
-                let bytes = tokio::fs::read(path)
-                    .await
-                    .map_err(|e| TransportError::Other(format!("cannot read `{}`: {e}", path.display())))?;
-                let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let mime = content_type
-                    .clone()
-                    .unwrap_or_else(|| mime_guess::from_path(path).first_or_octet_stream().to_string());
+            PreparedPart::File {
+                name,
+                path,
+                content_type,
+            } => {
+                let bytes = tokio::fs::read(path).await.map_err(|e| {
+                    TransportError::Other(format!("cannot read `{}`: {e}", path.display()))
+                })?;
+                let file_name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let mime = content_type.clone().unwrap_or_else(|| {
+                    mime_guess::from_path(path)
+                        .first_or_octet_stream()
+                        .to_string()
+                });
                 let p = reqwest::multipart::Part::bytes(bytes)
                     .file_name(file_name)
                     .mime_str(&mime)
-                    .map_err(|e| TransportError::Other(format!("invalid content type `{mime}`: {e}")))?;
+                    .map_err(|e| {
+                        TransportError::Other(format!("invalid content type `{mime}`: {e}"))
+                    })?;
                 form.part(name.clone(), p)
             }
         };

@@ -23,14 +23,24 @@ pub struct PreparedRequest {
 #[derive(Clone, Debug)]
 pub enum PreparedBody {
     None,
-    Bytes { bytes: Vec<u8>, content_type: Option<&'static str> },
+    Bytes {
+        bytes: Vec<u8>,
+        content_type: Option<&'static str>,
+    },
     Multipart(Vec<PreparedPart>),
 }
 
 #[derive(Clone, Debug)]
 pub enum PreparedPart {
-    Text { name: String, value: String },
-    File { name: String, path: PathBuf, content_type: Option<String> },
+    Text {
+        name: String,
+        value: String,
+    },
+    File {
+        name: String,
+        path: PathBuf,
+        content_type: Option<String>,
+    },
 }
 
 /// Client-level settings: requests that share them share a connection pool.
@@ -43,7 +53,11 @@ pub struct Transport {
 
 impl Default for Transport {
     fn default() -> Self {
-        Self { follow_redirects: true, verify_tls: true, ca_file: None }
+        Self {
+            follow_redirects: true,
+            verify_tls: true,
+            ca_file: None,
+        }
     }
 }
 
@@ -60,21 +74,42 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn new(status: u16, version: String, headers: Vec<(String, String)>, body: Vec<u8>, duration: Duration) -> Self {
-        Self { status, version, headers, body, duration, json: OnceLock::new() }
+    pub fn new(
+        status: u16,
+        version: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        duration: Duration,
+    ) -> Self {
+        Self {
+            status,
+            version,
+            headers,
+            body,
+            duration,
+            json: OnceLock::new(),
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
-        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON, once; `None` when it is not JSON.
     pub fn json(&self) -> Option<&serde_json::Value> {
-        self.json.get_or_init(|| serde_json::from_slice(&self.body).ok()).as_ref()
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.body).ok())
+            .as_ref()
     }
 
     /// The body as text (invalid UTF-8 replaced).
@@ -107,7 +142,9 @@ impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TransportError::Connect(m) => write!(f, "could not connect: {m}"),
-            TransportError::Timeout(d) => write!(f, "no response within {}", crate::duration::human(*d)),
+            TransportError::Timeout(d) => {
+                write!(f, "no response within {}", crate::duration::human(*d))
+            }
             TransportError::Tls(m) => write!(f, "TLS error: {m}"),
             TransportError::TooManyRedirects => write!(f, "too many redirects"),
             TransportError::Body(m) => write!(f, "failed to read the response body: {m}"),

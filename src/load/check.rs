@@ -11,17 +11,42 @@ use crate::model::{Capture, CaptureSource, Check, JsonType, Matcher, Op, RegexGr
 use crate::source::Pos;
 use crate::template::ValueTemplate;
 
-const EXPECT_KEYS: &[&str] = &["status", "headers", "json", "body", "schema", "max_duration"];
+const EXPECT_KEYS: &[&str] = &[
+    "status",
+    "headers",
+    "json",
+    "body",
+    "schema",
+    "max_duration",
+];
 const OPERATORS: &[&str] = &[
-    "eq", "ne", "gt", "gte", "lt", "lte", "contains", "not_contains", "matches", "starts_with", "ends_with", "exists",
-    "type", "length", "one_of", "empty",
+    "eq",
+    "ne",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "contains",
+    "not_contains",
+    "matches",
+    "starts_with",
+    "ends_with",
+    "exists",
+    "type",
+    "length",
+    "one_of",
+    "empty",
 ];
 const CAPTURE_SOURCES: &[&str] = &["json", "header", "status", "body", "regex", "cookie"];
-const CAPTURE_KEYS: &[&str] = &["json", "header", "status", "body", "regex", "cookie", "group", "secret", "optional"];
+const CAPTURE_KEYS: &[&str] = &[
+    "json", "header", "status", "body", "regex", "cookie", "group", "secret", "optional",
+];
 
 impl Lowerer<'_> {
     pub(super) fn expect(&mut self, node: &Node) -> Vec<Check> {
-        let Some(f) = self.fields(node, "`expect`", EXPECT_KEYS) else { return Vec::new() };
+        let Some(f) = self.fields(node, "`expect`", EXPECT_KEYS) else {
+            return Vec::new();
+        };
         let mut checks = Vec::new();
         // Checks keep the order they were written in.
         for (key, value) in f.map.iter() {
@@ -29,51 +54,86 @@ impl Lowerer<'_> {
             match key.as_str() {
                 "status" => {
                     if let Some(matcher) = self.status_matcher(value) {
-                        checks.push(Check { subject: Subject::Status, matcher, pos });
+                        checks.push(Check {
+                            subject: Subject::Status,
+                            matcher,
+                            pos,
+                        });
                     }
                 }
                 "headers" => {
                     let Some(map) = value.as_mapping() else {
-                        self.error(yaml::pos(value), "`headers` must be a mapping of header names to matchers");
+                        self.error(
+                            yaml::pos(value),
+                            "`headers` must be a mapping of header names to matchers",
+                        );
                         continue;
                     };
                     for (name, m) in map.iter() {
                         if let Some(matcher) = self.matcher(m) {
                             let subject = Subject::Header(name.as_str().to_ascii_lowercase());
-                            checks.push(Check { subject, matcher, pos: yaml::scalar_pos(name) });
+                            checks.push(Check {
+                                subject,
+                                matcher,
+                                pos: yaml::scalar_pos(name),
+                            });
                         }
                     }
                 }
                 "json" => {
                     let Some(map) = value.as_mapping() else {
-                        self.error(yaml::pos(value), "`json` must be a mapping of JSONPaths to matchers");
+                        self.error(
+                            yaml::pos(value),
+                            "`json` must be a mapping of JSONPaths to matchers",
+                        );
                         continue;
                     };
                     for (path, m) in map.iter() {
                         let query = self.jsonpath(path.as_str(), yaml::scalar_pos(path));
                         let matcher = self.matcher(m);
                         if let (Some(q), Some(matcher)) = (query, matcher) {
-                            checks.push(Check { subject: Subject::Json(q), matcher, pos: yaml::scalar_pos(path) });
+                            checks.push(Check {
+                                subject: Subject::Json(q),
+                                matcher,
+                                pos: yaml::scalar_pos(path),
+                            });
                         }
                     }
                 }
                 "body" => {
                     if let Some(matcher) = self.matcher(value) {
-                        checks.push(Check { subject: Subject::Body, matcher, pos });
+                        checks.push(Check {
+                            subject: Subject::Body,
+                            matcher,
+                            pos,
+                        });
                     }
                 }
                 "schema" => {
                     if let Some(validator) = self.schema(value) {
                         let root = Query::parse("$").expect("`$` is a valid JSONPath");
-                        let matcher = Matcher { ops: vec![(Op::Schema(validator), yaml::pos(value))] };
-                        checks.push(Check { subject: Subject::Json(root), matcher, pos });
+                        let matcher = Matcher {
+                            ops: vec![(Op::Schema(validator), yaml::pos(value))],
+                        };
+                        checks.push(Check {
+                            subject: Subject::Json(root),
+                            matcher,
+                            pos,
+                        });
                     }
                 }
                 _ => {
                     if let Some(d) = self.duration(value, "`max_duration`") {
-                        let limit = ValueTemplate::Lit(minijinja::Value::from(d.as_millis() as u64));
-                        let matcher = Matcher { ops: vec![(Op::Lte(limit), yaml::pos(value))] };
-                        checks.push(Check { subject: Subject::Duration, matcher, pos });
+                        let limit =
+                            ValueTemplate::Lit(minijinja::Value::from(d.as_millis() as u64));
+                        let matcher = Matcher {
+                            ops: vec![(Op::Lte(limit), yaml::pos(value))],
+                        };
+                        checks.push(Check {
+                            subject: Subject::Duration,
+                            matcher,
+                            pos,
+                        });
                     }
                 }
             }
@@ -88,8 +148,14 @@ impl Lowerer<'_> {
                 let d = self.error(pos, e);
                 d.width = text.chars().count().max(1);
                 if !text.starts_with('$') {
-                    d.help = Some(format!("JSONPaths start at the root: `$.{}`", text.trim_start_matches('.')));
-                } else if let Some(seg) = text.split(['.', '[', ']']).find(|s| s.contains('-') && !s.contains('\'')) {
+                    d.help = Some(format!(
+                        "JSONPaths start at the root: `$.{}`",
+                        text.trim_start_matches('.')
+                    ));
+                } else if let Some(seg) = text
+                    .split(['.', '[', ']'])
+                    .find(|s| s.contains('-') && !s.contains('\''))
+                {
                     d.help = Some(format!("names with `-` need brackets: `['{seg}']`"));
                 }
                 None
@@ -102,23 +168,38 @@ impl Lowerer<'_> {
         let pos = yaml::pos(node);
         if let Some(s) = node.as_scalar() {
             let text = s.as_str();
-            if let Some(class) = text.strip_suffix("xx").and_then(|c| c.parse::<u16>().ok()).filter(|c| (1..=5).contains(c)) {
-                return Some(Matcher { ops: vec![(Op::StatusClass(class), pos)] });
+            if let Some(class) = text
+                .strip_suffix("xx")
+                .and_then(|c| c.parse::<u16>().ok())
+                .filter(|c| (1..=5).contains(c))
+            {
+                return Some(Matcher {
+                    ops: vec![(Op::StatusClass(class), pos)],
+                });
             }
-            if !s.may_coerce() || text.parse::<u16>().map_or(true, |c| !(100..=599).contains(&c)) {
+            if !s.may_coerce()
+                || text
+                    .parse::<u16>()
+                    .map_or(true, |c| !(100..=599).contains(&c))
+            {
                 let d = self.error(pos, format!("`status` must be a status code, a list of codes or a class such as `2xx`, not `{text}`"));
                 d.width = text.len().max(1);
                 return None;
             }
         }
         if let Some(seq) = node.as_sequence() {
-            let all_codes = seq.iter().all(|n| n.as_scalar().is_some_and(|s| s.as_str().parse::<u16>().is_ok()));
+            let all_codes = seq.iter().all(|n| {
+                n.as_scalar()
+                    .is_some_and(|s| s.as_str().parse::<u16>().is_ok())
+            });
             if !all_codes {
                 self.error(pos, "`status` as a list must hold status codes only");
                 return None;
             }
             let list = ValueTemplate::Lit(crate::template::to_value(yaml::to_json(node)));
-            return Some(Matcher { ops: vec![(Op::OneOf(list), pos)] });
+            return Some(Matcher {
+                ops: vec![(Op::OneOf(list), pos)],
+            });
         }
         self.matcher(node)
     }
@@ -127,22 +208,34 @@ impl Lowerer<'_> {
     fn matcher(&mut self, node: &Node) -> Option<Matcher> {
         let pos = yaml::pos(node);
         let Some(map) = node.as_mapping() else {
-            return Some(Matcher { ops: vec![(Op::Eq(self.value(node)?), pos)] });
+            return Some(Matcher {
+                ops: vec![(Op::Eq(self.value(node)?), pos)],
+            });
         };
-        let operator_keys = map.keys().filter(|k| OPERATORS.contains(&k.as_str())).count();
+        let operator_keys = map
+            .keys()
+            .filter(|k| OPERATORS.contains(&k.as_str()))
+            .count();
         if operator_keys == 0 {
             // Typos of operators are far likelier than objects with one odd key.
             if map.len() == 1 {
                 let key = map.keys().next().expect("one key");
-                if let Some(s) = crate::suggest::did_you_mean(key.as_str(), OPERATORS.iter().copied()) {
-                    let d = self.error(yaml::scalar_pos(key), format!("unknown matcher operator `{}`", key.as_str()));
+                if let Some(s) =
+                    crate::suggest::did_you_mean(key.as_str(), OPERATORS.iter().copied())
+                {
+                    let d = self.error(
+                        yaml::scalar_pos(key),
+                        format!("unknown matcher operator `{}`", key.as_str()),
+                    );
                     d.width = key.as_str().len().max(1);
                     d.label = Some(format!("did you mean `{s}`?"));
                     d.help = Some("to compare with an object, write `eq: { … }`".into());
                     return None;
                 }
             }
-            return Some(Matcher { ops: vec![(Op::Eq(self.value(node)?), pos)] });
+            return Some(Matcher {
+                ops: vec![(Op::Eq(self.value(node)?), pos)],
+            });
         }
         if operator_keys != map.len() {
             for key in map.keys().filter(|k| !OPERATORS.contains(&k.as_str())) {
@@ -165,7 +258,9 @@ impl Lowerer<'_> {
                 "starts_with" => self.value(value).map(Op::StartsWith),
                 "ends_with" => self.value(value).map(Op::EndsWith),
                 "one_of" => {
-                    if value.as_sequence().is_none() && value.as_scalar().is_none_or(|s| !s.as_str().contains("{{")) {
+                    if value.as_sequence().is_none()
+                        && value.as_scalar().is_none_or(|s| !s.as_str().contains("{{"))
+                    {
                         self.error(yaml::pos(value), "`one_of` takes a list");
                         None
                     } else {
@@ -182,7 +277,8 @@ impl Lowerer<'_> {
                         None => {
                             let d = self.error(yaml::pos(value), format!("unknown type `{name}`"));
                             d.width = name.len().max(1);
-                            d.label = crate::suggest::did_you_mean(name, JsonType::NAMES).map(|s| format!("did you mean `{s}`?"));
+                            d.label = crate::suggest::did_you_mean(name, JsonType::NAMES)
+                                .map(|s| format!("did you mean `{s}`?"));
                             d.help = Some(format!("types: {}", JsonType::NAMES.join(", ")));
                             None
                         }
@@ -202,8 +298,17 @@ impl Lowerer<'_> {
         match regex::Regex::new(&text) {
             Ok(r) => Some(r),
             Err(e) => {
-                let reason = e.to_string().lines().last().unwrap_or("invalid").trim().to_owned();
-                let d = self.error(yaml::pos(node), format!("invalid regular expression `{text}`: {reason}"));
+                let reason = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid")
+                    .trim()
+                    .to_owned();
+                let d = self.error(
+                    yaml::pos(node),
+                    format!("invalid regular expression `{text}`: {reason}"),
+                );
                 d.width = text.chars().count().max(1);
                 None
             }
@@ -212,20 +317,30 @@ impl Lowerer<'_> {
 
     fn schema(&mut self, node: &Node) -> Option<Arc<jsonschema::Validator>> {
         let pos = yaml::pos(node);
-        let schema = match node.as_mapping().and_then(|m| m.get_node("file")).filter(|_| node.as_mapping().is_some_and(|m| m.len() == 1)) {
+        let schema = match node
+            .as_mapping()
+            .and_then(|m| m.get_node("file"))
+            .filter(|_| node.as_mapping().is_some_and(|m| m.len() == 1))
+        {
             Some(file) => {
                 let path = self.file_path(file, "`schema.file`")?;
                 let text = match std::fs::read_to_string(&path) {
                     Ok(t) => t,
                     Err(e) => {
-                        self.error(yaml::pos(file), format!("cannot read schema `{}`: {e}", path.display()));
+                        self.error(
+                            yaml::pos(file),
+                            format!("cannot read schema `{}`: {e}", path.display()),
+                        );
                         return None;
                     }
                 };
                 match serde_yaml::from_str::<serde_json::Value>(&text) {
                     Ok(v) => v,
                     Err(e) => {
-                        self.error(yaml::pos(file), format!("schema `{}` is not JSON or YAML: {e}", path.display()));
+                        self.error(
+                            yaml::pos(file),
+                            format!("schema `{}` is not JSON or YAML: {e}", path.display()),
+                        );
                         return None;
                     }
                 }
@@ -243,12 +358,17 @@ impl Lowerer<'_> {
 
     pub(super) fn captures(&mut self, node: &Node) -> Vec<Capture> {
         let Some(map) = node.as_mapping() else {
-            self.error(yaml::pos(node), "`capture` must be a mapping of names to what to capture");
+            self.error(
+                yaml::pos(node),
+                "`capture` must be a mapping of names to what to capture",
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (key, spec) in map.iter() {
-            let Some(name) = self.define_name(key, "capture") else { continue };
+            let Some(name) = self.define_name(key, "capture") else {
+                continue;
+            };
             let pos = yaml::scalar_pos(key);
             if let Some(c) = self.capture(name.clone(), spec, pos) {
                 out.push(c);
@@ -262,15 +382,28 @@ impl Lowerer<'_> {
         if let Some(s) = spec.as_scalar() {
             if s.as_str().starts_with('$') {
                 let q = self.jsonpath(s.as_str(), yaml::pos(spec))?;
-                return Some(Capture { name, source: CaptureSource::Json(q), secret: false, optional: false, pos });
+                return Some(Capture {
+                    name,
+                    source: CaptureSource::Json(q),
+                    secret: false,
+                    optional: false,
+                    pos,
+                });
             }
-            let d = self.error(yaml::pos(spec), format!("capture `{name}` must be a JSONPath starting with `$` or a mapping"));
+            let d = self.error(
+                yaml::pos(spec),
+                format!("capture `{name}` must be a JSONPath starting with `$` or a mapping"),
+            );
             d.help = Some("for example `{ json: $.id }`, `{ header: Location }` or `{ regex: 'id=(\\w+)', group: 1 }`".into());
             return None;
         }
         let what = format!("capture `{name}`");
         let f = self.fields(spec, &what, CAPTURE_KEYS)?;
-        let sources: Vec<&str> = CAPTURE_SOURCES.iter().copied().filter(|k| f.has(k)).collect();
+        let sources: Vec<&str> = CAPTURE_SOURCES
+            .iter()
+            .copied()
+            .filter(|k| f.has(k))
+            .collect();
         if sources.len() != 1 {
             let d = self.error(yaml::pos(spec), format!("{what} needs exactly one source"));
             d.help = Some(format!("one of: {}", CAPTURE_SOURCES.join(", ")));
@@ -291,16 +424,30 @@ impl Lowerer<'_> {
                 let group = match f.get("group") {
                     None => RegexGroup::Index(if regex.captures_len() > 1 { 1 } else { 0 }),
                     Some(g) => {
-                        let text = g.as_scalar().map(|s| s.as_str().to_owned()).unwrap_or_default();
+                        let text = g
+                            .as_scalar()
+                            .map(|s| s.as_str().to_owned())
+                            .unwrap_or_default();
                         match text.parse::<usize>() {
                             Ok(i) if i < regex.captures_len() => RegexGroup::Index(i),
                             Ok(i) => {
-                                self.error(yaml::pos(g), format!("the regex has no group {i} (it has {})", regex.captures_len() - 1));
+                                self.error(
+                                    yaml::pos(g),
+                                    format!(
+                                        "the regex has no group {i} (it has {})",
+                                        regex.captures_len() - 1
+                                    ),
+                                );
                                 return None;
                             }
-                            Err(_) if regex.capture_names().flatten().any(|n| n == text) => RegexGroup::Name(text),
+                            Err(_) if regex.capture_names().flatten().any(|n| n == text) => {
+                                RegexGroup::Name(text)
+                            }
                             Err(_) => {
-                                self.error(yaml::pos(g), format!("the regex has no group named `{text}`"));
+                                self.error(
+                                    yaml::pos(g),
+                                    format!("the regex has no group named `{text}`"),
+                                );
                                 return None;
                             }
                         }
@@ -315,8 +462,14 @@ impl Lowerer<'_> {
         Some(Capture {
             name,
             source,
-            secret: f.get("secret").and_then(|n| self.bool(n, "`secret`")).unwrap_or(false),
-            optional: f.get("optional").and_then(|n| self.bool(n, "`optional`")).unwrap_or(false),
+            secret: f
+                .get("secret")
+                .and_then(|n| self.bool(n, "`secret`"))
+                .unwrap_or(false),
+            optional: f
+                .get("optional")
+                .and_then(|n| self.bool(n, "`optional`"))
+                .unwrap_or(false),
             pos,
         })
     }

@@ -29,7 +29,8 @@ pub(super) struct Names {
     pub providers: Vec<String>,
 }
 
-pub(super) const RESERVED: [&str; 7] = ["inputs", "vars", "env", "steps", "item", "index", "attempt"];
+pub(super) const RESERVED: [&str; 7] =
+    ["inputs", "vars", "env", "steps", "item", "index", "attempt"];
 
 pub(super) struct Lowerer<'l> {
     pub file: Arc<SourceFile>,
@@ -56,7 +57,9 @@ impl<'n> Fields<'n> {
 
 pub(super) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -99,9 +102,17 @@ impl Lowerer<'_> {
     }
 
     /// A mapping whose keys must all be among `allowed`.
-    pub fn fields<'n>(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Fields<'n>> {
+    pub fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Fields<'n>> {
         let Some(map) = node.as_mapping() else {
-            self.error_at(node, format!("{what} must be a mapping, not {}", node_kind(node)));
+            self.error_at(
+                node,
+                format!("{what} must be a mapping, not {}", node_kind(node)),
+            );
             return None;
         };
         for key in map.keys() {
@@ -128,7 +139,13 @@ impl Lowerer<'_> {
         }
     }
 
-    pub fn required<'n>(&mut self, fields: &Fields<'n>, key: &str, what: &str, pos: Pos) -> Option<&'n Node> {
+    pub fn required<'n>(
+        &mut self,
+        fields: &Fields<'n>,
+        key: &str,
+        what: &str,
+        pos: Pos,
+    ) -> Option<&'n Node> {
         let node = fields.get(key);
         if node.is_none() {
             self.error(pos, format!("{what} is missing the required key `{key}`"));
@@ -140,7 +157,10 @@ impl Lowerer<'_> {
         match node.as_scalar() {
             Some(s) => Some(s.as_str().to_owned()),
             None => {
-                self.error_at(node, format!("{what} must be a string, not {}", node_kind(node)));
+                self.error_at(
+                    node,
+                    format!("{what} must be a string, not {}", node_kind(node)),
+                );
                 None
             }
         }
@@ -157,11 +177,17 @@ impl Lowerer<'_> {
     }
 
     pub fn integer(&mut self, node: &Node, what: &str, min: u64, max: u64) -> Option<u64> {
-        let value = node.as_scalar().filter(|s| s.may_coerce()).and_then(|s| s.as_str().parse::<u64>().ok());
+        let value = node
+            .as_scalar()
+            .filter(|s| s.may_coerce())
+            .and_then(|s| s.as_str().parse::<u64>().ok());
         match value {
             Some(n) if (min..=max).contains(&n) => Some(n),
             _ => {
-                self.error_at(node, format!("{what} must be a whole number from {min} to {max}"));
+                self.error_at(
+                    node,
+                    format!("{what} must be a whole number from {min} to {max}"),
+                );
                 None
             }
         }
@@ -187,7 +213,9 @@ impl Lowerer<'_> {
         if !is_identifier(name) {
             let d = self.error(pos, format!("{what} `{name}` is not a valid name"));
             d.width = name.chars().count().max(1);
-            d.help = Some("names start with a letter or `_` and contain only letters, digits and `_`".into());
+            d.help = Some(
+                "names start with a letter or `_` and contain only letters, digits and `_`".into(),
+            );
             return None;
         }
         Some(name.to_owned())
@@ -196,7 +224,10 @@ impl Lowerer<'_> {
     /// A string field that may hold a template.
     pub fn text(&mut self, node: &Node, what: &str) -> Option<Text> {
         let Some(s) = node.as_scalar() else {
-            self.error_at(node, format!("{what} must be a string, not {}", node_kind(node)));
+            self.error_at(
+                node,
+                format!("{what} must be a string, not {}", node_kind(node)),
+            );
             return None;
         };
         let pos = yaml::scalar_pos(s);
@@ -235,7 +266,9 @@ impl Lowerer<'_> {
             Node::Scalar(s) => {
                 let pos = yaml::scalar_pos(s);
                 if !crate::template::compiled::has_markup(s.as_str()) {
-                    return Some(ValueTemplate::Lit(crate::template::to_value(yaml::scalar_to_json(s))));
+                    return Some(ValueTemplate::Lit(crate::template::to_value(
+                        yaml::scalar_to_json(s),
+                    )));
                 }
                 match ValueTemplate::compile_str(s.as_str(), pos) {
                     Ok(t) => {
@@ -251,7 +284,9 @@ impl Lowerer<'_> {
             Node::Sequence(seq) => {
                 let items: Vec<ValueTemplate> = seq.iter().filter_map(|n| self.value(n)).collect();
                 if items.iter().all(|i| matches!(i, ValueTemplate::Lit(_))) {
-                    return Some(ValueTemplate::Lit(crate::template::to_value(yaml::to_json(node))));
+                    return Some(ValueTemplate::Lit(crate::template::to_value(
+                        yaml::to_json(node),
+                    )));
                 }
                 Some(ValueTemplate::Seq(items))
             }
@@ -260,8 +295,13 @@ impl Lowerer<'_> {
                     .iter()
                     .filter_map(|(k, v)| Some((k.as_str().to_owned(), self.value(v)?)))
                     .collect();
-                if entries.iter().all(|(_, i)| matches!(i, ValueTemplate::Lit(_))) {
-                    return Some(ValueTemplate::Lit(crate::template::to_value(yaml::to_json(node))));
+                if entries
+                    .iter()
+                    .all(|(_, i)| matches!(i, ValueTemplate::Lit(_)))
+                {
+                    return Some(ValueTemplate::Lit(crate::template::to_value(
+                        yaml::to_json(node),
+                    )));
                 }
                 Some(ValueTemplate::Map(entries))
             }
@@ -271,14 +311,26 @@ impl Lowerer<'_> {
     /// A bare expression (`if`, `until`, `for_each`, `that`).
     pub fn expr(&mut self, node: &Node, what: &str) -> Option<Expr> {
         let Some(s) = node.as_scalar() else {
-            self.error_at(node, format!("{what} must be an expression, not {}", node_kind(node)));
+            self.error_at(
+                node,
+                format!("{what} must be an expression, not {}", node_kind(node)),
+            );
             return None;
         };
         let pos = yaml::scalar_pos(s);
         let source = s.as_str().trim();
         if source.starts_with("{{") && source.ends_with("}}") {
-            self.error_at(node, format!("{what} takes a bare expression, without `{{{{ }}}}`"))
-                .help = Some(format!("write `{}`", source.trim_start_matches("{{").trim_end_matches("}}").trim()));
+            self.error_at(
+                node,
+                format!("{what} takes a bare expression, without `{{{{ }}}}`"),
+            )
+            .help = Some(format!(
+                "write `{}`",
+                source
+                    .trim_start_matches("{{")
+                    .trim_end_matches("}}")
+                    .trim()
+            ));
             return None;
         }
         match Expr::compile(source, pos) {
@@ -311,36 +363,61 @@ impl Names {
         let root = parts.next().unwrap_or_default();
         let second = parts.next();
         let suggest = |word: &str, list: &[String]| {
-            did_you_mean(word, list.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))
+            did_you_mean(word, list.iter().map(String::as_str))
+                .map(|s| format!("did you mean `{s}`?"))
         };
         match root {
             "env" => None,
             "inputs" => {
                 let key = second?;
-                (!self.inputs.iter().any(|i| i == key))
-                    .then(|| (format!("`inputs.{key}` is not a declared input"), suggest(key, &self.inputs)))
+                (!self.inputs.iter().any(|i| i == key)).then(|| {
+                    (
+                        format!("`inputs.{key}` is not a declared input"),
+                        suggest(key, &self.inputs),
+                    )
+                })
             }
             "vars" => {
                 let key = second?;
-                (!self.vars.iter().any(|i| i == key))
-                    .then(|| (format!("`vars.{key}` is not defined (vars may only use earlier vars)"), suggest(key, &self.vars)))
+                (!self.vars.iter().any(|i| i == key)).then(|| {
+                    (
+                        format!("`vars.{key}` is not defined (vars may only use earlier vars)"),
+                        suggest(key, &self.vars),
+                    )
+                })
             }
             "steps" => {
                 let id = second?;
                 if self.step_ids.iter().any(|i| i == id) {
                     None
                 } else if self.all_step_ids.iter().any(|i| i == id) {
-                    Some((format!("step `{id}` runs later: a step can only use the results of earlier steps"), None))
+                    Some((
+                        format!(
+                            "step `{id}` runs later: a step can only use the results of earlier steps"
+                        ),
+                        None,
+                    ))
                 } else {
-                    Some((format!("there is no step with id `{id}`"), suggest(id, &self.all_step_ids)))
+                    Some((
+                        format!("there is no step with id `{id}`"),
+                        suggest(id, &self.all_step_ids),
+                    ))
                 }
             }
             "item" | "index" | "attempt" if self.locals.contains(&root) => None,
-            "item" | "index" => Some((format!("`{root}` is only defined in a step with `for_each`"), None)),
-            "attempt" => Some(("`attempt` is only defined in a step with `retry`".to_owned(), None)),
+            "item" | "index" => Some((
+                format!("`{root}` is only defined in a step with `for_each`"),
+                None,
+            )),
+            "attempt" => Some((
+                "`attempt` is only defined in a step with `retry`".to_owned(),
+                None,
+            )),
             _ if self.captured.iter().any(|c| c == root) || is_global(root) => None,
             _ if self.all_captured.iter().any(|c| c == root) => Some((
-                format!("`{root}` is not defined yet: it is captured or set later (a step's captures exist once its response arrives)"),
+                format!(
+                    "`{root}` is not defined yet: it is captured or set later (a step's captures exist once its response arrives)"
+                ),
                 None,
             )),
             _ => {
@@ -354,4 +431,3 @@ impl Names {
         }
     }
 }
-

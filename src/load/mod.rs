@@ -46,7 +46,10 @@ impl Loader {
             Ok(w) => Some(w),
             Err(IncludeError::Invalid) => None,
             Err(IncludeError::Cycle(msg) | IncludeError::Unreadable(msg)) => {
-                self.errors.push(Diagnostic::new(format!("cannot load `{}`: {msg}", path.display())));
+                self.errors.push(Diagnostic::new(format!(
+                    "cannot load `{}`: {msg}",
+                    path.display()
+                )));
                 None
             }
         }
@@ -57,7 +60,8 @@ impl Loader {
     }
 
     fn load_inner(&mut self, path: &Path) -> Result<Arc<Workflow>, IncludeError> {
-        let key = std::fs::canonicalize(path).map_err(|e| IncludeError::Unreadable(io_reason(&e)))?;
+        let key =
+            std::fs::canonicalize(path).map_err(|e| IncludeError::Unreadable(io_reason(&e)))?;
         if let Some(pos) = self.stack.iter().position(|p| p == &key) {
             let mut chain: Vec<String> = self.stack[pos..].iter().map(|p| short_name(p)).collect();
             chain.push(short_name(&key));
@@ -74,11 +78,20 @@ impl Loader {
     }
 
     fn read_and_lower(&mut self, path: &Path) -> Option<Arc<Workflow>> {
-        let file_error = |msg: String| Diagnostic::new(msg).at(Loc::new(&SourceFile::new(path.to_path_buf(), String::new()), Pos::new(1, 1)));
+        let file_error = |msg: String| {
+            Diagnostic::new(msg).at(Loc::new(
+                &SourceFile::new(path.to_path_buf(), String::new()),
+                Pos::new(1, 1),
+            ))
+        };
         let size = match std::fs::metadata(path) {
             Ok(m) => m.len(),
             Err(e) => {
-                self.errors.push(Diagnostic::new(format!("cannot read `{}`: {}", path.display(), io_reason(&e))));
+                self.errors.push(Diagnostic::new(format!(
+                    "cannot read `{}`: {}",
+                    path.display(),
+                    io_reason(&e)
+                )));
                 return None;
             }
         };
@@ -93,7 +106,11 @@ impl Loader {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {
-                self.errors.push(Diagnostic::new(format!("cannot read `{}`: {}", path.display(), io_reason(&e))));
+                self.errors.push(Diagnostic::new(format!(
+                    "cannot read `{}`: {}",
+                    path.display(),
+                    io_reason(&e)
+                )));
                 return None;
             }
         };
@@ -104,9 +121,13 @@ impl Loader {
                 let valid = &e.as_bytes()[..offset];
                 let line = valid.iter().filter(|b| **b == b'\n').count() as u32 + 1;
                 let column = valid.iter().rev().take_while(|b| **b != b'\n').count() as u32 + 1;
-                let file = SourceFile::new(path.to_path_buf(), String::from_utf8_lossy(valid).into_owned());
+                let file = SourceFile::new(
+                    path.to_path_buf(),
+                    String::from_utf8_lossy(valid).into_owned(),
+                );
                 self.errors.push(
-                    Diagnostic::new("the file is not UTF-8 text (is it a binary file?)").at(Loc::new(&file, Pos::new(line, column))),
+                    Diagnostic::new("the file is not UTF-8 text (is it a binary file?)")
+                        .at(Loc::new(&file, Pos::new(line, column))),
                 );
                 return None;
             }
@@ -114,13 +135,15 @@ impl Loader {
         let file = SourceFile::new(path.to_path_buf(), text);
         if file.text.trim().is_empty() {
             let d = Diagnostic::new("the file is empty").at(Loc::new(&file, Pos::new(1, 1)));
-            self.errors.push(d.help("a workflow needs at least `version: 1`, `name:` and `steps:`"));
+            self.errors
+                .push(d.help("a workflow needs at least `version: 1`, `name:` and `steps:`"));
             return None;
         }
         let root = match yaml::parse(&file.text) {
             Ok(root) => root,
             Err((msg, pos)) => {
-                self.errors.push(Diagnostic::new(msg).at(Loc::new(&file, pos)));
+                self.errors
+                    .push(Diagnostic::new(msg).at(Loc::new(&file, pos)));
                 return None;
             }
         };
@@ -140,7 +163,9 @@ impl Loader {
 }
 
 fn short_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 fn io_reason(e: &std::io::Error) -> String {

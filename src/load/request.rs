@@ -12,11 +12,24 @@ use crate::model::{AuthSpec, BodySpec, MultipartPart, RequestSpec, RequestStep};
 use crate::template::Text;
 
 const REQUEST_KEYS: &[&str] = &[
-    "method", "url", "query", "headers", "json", "form", "body", "multipart", "auth", "timeout", "follow_redirects",
-    "verify_tls", "ca_file",
+    "method",
+    "url",
+    "query",
+    "headers",
+    "json",
+    "form",
+    "body",
+    "multipart",
+    "auth",
+    "timeout",
+    "follow_redirects",
+    "verify_tls",
+    "ca_file",
 ];
 const BODY_KEYS: [&str; 4] = ["json", "form", "body", "multipart"];
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT"];
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+];
 
 /// A request with every field optional: both `defaults.request` and a step's `request`.
 #[derive(Default)]
@@ -34,21 +47,38 @@ pub(super) struct PartialRequest {
 }
 
 impl Lowerer<'_> {
-    pub(super) fn request_step(&mut self, f: &Fields<'_>, defaults: &PartialRequest) -> Option<RequestStep> {
+    pub(super) fn request_step(
+        &mut self,
+        f: &Fields<'_>,
+        defaults: &PartialRequest,
+    ) -> Option<RequestStep> {
         let node = f.get("request")?;
         let partial = self.partial_request(node, "`request`")?;
         let spec = self.merge(partial, defaults, yaml::pos(node))?;
         // Captures come before checks, so checks (and `until`) may use this step's captures.
-        let captures = f.get("capture").map(|n| self.captures(n)).unwrap_or_default();
+        let captures = f
+            .get("capture")
+            .map(|n| self.captures(n))
+            .unwrap_or_default();
         let checks = f.get("expect").map(|n| self.expect(n)).unwrap_or_default();
-        Some(RequestStep { spec, checks, captures })
+        Some(RequestStep {
+            spec,
+            checks,
+            captures,
+        })
     }
 
     pub(super) fn partial_request(&mut self, node: &Node, what: &str) -> Option<PartialRequest> {
         let f = self.fields(node, what, REQUEST_KEYS)?;
         let bodies: Vec<&str> = BODY_KEYS.iter().copied().filter(|k| f.has(k)).collect();
         if bodies.len() > 1 {
-            self.error(yaml::pos(node), format!("a request has at most one body, this one has {}", bodies.join(" and ")));
+            self.error(
+                yaml::pos(node),
+                format!(
+                    "a request has at most one body, this one has {}",
+                    bodies.join(" and ")
+                ),
+            );
         }
         let method = f.get("method").and_then(|n| {
             let text = self.text(n, "`method`")?;
@@ -57,7 +87,8 @@ impl Lowerer<'_> {
                     let upper = m.to_ascii_uppercase();
                     if !METHODS.contains(&upper.as_str()) {
                         let d = self.error(yaml::pos(n), format!("unknown HTTP method `{m}`"));
-                        d.label = crate::suggest::did_you_mean(&upper, METHODS.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+                        d.label = crate::suggest::did_you_mean(&upper, METHODS.iter().copied())
+                            .map(|s| format!("did you mean `{s}`?"));
                     }
                     Some(Text::Lit(upper))
                 }
@@ -65,23 +96,46 @@ impl Lowerer<'_> {
             }
         });
         let body = match bodies.first().copied() {
-            Some("json") => f.get("json").and_then(|n| self.value(n)).map(BodySpec::Json),
-            Some("form") => f.get("form").map(|n| BodySpec::Form(self.text_map(n, "`form`"))),
-            Some("body") => f.get("body").and_then(|n| self.text(n, "`body`")).map(BodySpec::Raw),
-            Some(_) => f.get("multipart").and_then(|n| self.multipart(n)).map(BodySpec::Multipart),
+            Some("json") => f
+                .get("json")
+                .and_then(|n| self.value(n))
+                .map(BodySpec::Json),
+            Some("form") => f
+                .get("form")
+                .map(|n| BodySpec::Form(self.text_map(n, "`form`"))),
+            Some("body") => f
+                .get("body")
+                .and_then(|n| self.text(n, "`body`"))
+                .map(BodySpec::Raw),
+            Some(_) => f
+                .get("multipart")
+                .and_then(|n| self.multipart(n))
+                .map(BodySpec::Multipart),
             None => None,
         };
         Some(PartialRequest {
             method,
             url: f.get("url").and_then(|n| self.text(n, "`url`")),
-            query: f.get("query").map(|n| self.text_map(n, "`query`")).unwrap_or_default(),
-            headers: f.get("headers").map(|n| self.text_map(n, "`headers`")).unwrap_or_default(),
+            query: f
+                .get("query")
+                .map(|n| self.text_map(n, "`query`"))
+                .unwrap_or_default(),
+            headers: f
+                .get("headers")
+                .map(|n| self.text_map(n, "`headers`"))
+                .unwrap_or_default(),
             body,
             auth: f.get("auth").and_then(|n| self.auth(n)),
             timeout: f.get("timeout").and_then(|n| self.duration(n, "`timeout`")),
-            follow_redirects: f.get("follow_redirects").and_then(|n| self.bool(n, "`follow_redirects`")),
-            verify_tls: f.get("verify_tls").and_then(|n| self.bool(n, "`verify_tls`")),
-            ca_file: f.get("ca_file").and_then(|n| self.file_path(n, "`ca_file`")),
+            follow_redirects: f
+                .get("follow_redirects")
+                .and_then(|n| self.bool(n, "`follow_redirects`")),
+            verify_tls: f
+                .get("verify_tls")
+                .and_then(|n| self.bool(n, "`verify_tls`")),
+            ca_file: f
+                .get("ca_file")
+                .and_then(|n| self.file_path(n, "`ca_file`")),
         })
     }
 
@@ -90,7 +144,10 @@ impl Lowerer<'_> {
         let rel = self.string(node, what)?;
         let path = self.dir().join(&rel);
         if !path.is_file() {
-            let d = self.error(yaml::pos(node), format!("{what}: no file at `{}`", path.display()));
+            let d = self.error(
+                yaml::pos(node),
+                format!("{what}: no file at `{}`", path.display()),
+            );
             d.help = Some("paths are relative to the workflow file".into());
             return None;
         }
@@ -99,7 +156,10 @@ impl Lowerer<'_> {
 
     fn multipart(&mut self, node: &Node) -> Option<Vec<MultipartPart>> {
         let Some(map) = node.as_mapping() else {
-            self.error(yaml::pos(node), "`multipart` must be a mapping of field names to values or files");
+            self.error(
+                yaml::pos(node),
+                "`multipart` must be a mapping of field names to values or files",
+            );
             return None;
         };
         let mut parts = Vec::new();
@@ -107,12 +167,23 @@ impl Lowerer<'_> {
             let name = k.as_str().to_owned();
             if v.as_mapping().is_some() {
                 let what = format!("multipart field `{name}`");
-                let Some(pf) = self.fields(v, &what, &["file", "content_type"]) else { continue };
-                let Some(path) = self.required(&pf, "file", &what, yaml::pos(v)).and_then(|n| self.file_path(n, "`file`")) else {
+                let Some(pf) = self.fields(v, &what, &["file", "content_type"]) else {
                     continue;
                 };
-                let content_type = pf.get("content_type").and_then(|n| self.string(n, "`content_type`"));
-                parts.push(MultipartPart::File { name, path, content_type });
+                let Some(path) = self
+                    .required(&pf, "file", &what, yaml::pos(v))
+                    .and_then(|n| self.file_path(n, "`file`"))
+                else {
+                    continue;
+                };
+                let content_type = pf
+                    .get("content_type")
+                    .and_then(|n| self.string(n, "`content_type`"));
+                parts.push(MultipartPart::File {
+                    name,
+                    path,
+                    content_type,
+                });
             } else if let Some(value) = self.text(v, &format!("multipart field `{name}`")) {
                 parts.push(MultipartPart::Text { name, value });
             }
@@ -127,8 +198,11 @@ impl Lowerer<'_> {
                 return Some(AuthSpec::None);
             }
             if !self.names.providers.iter().any(|p| p == name) {
-                let label = crate::suggest::did_you_mean(name, self.names.providers.iter().map(String::as_str))
-                    .map(|s| format!("did you mean `{s}`?"));
+                let label = crate::suggest::did_you_mean(
+                    name,
+                    self.names.providers.iter().map(String::as_str),
+                )
+                .map(|s| format!("did you mean `{s}`?"));
                 let d = self.error(yaml::pos(node), format!("no auth provider named `{name}`"));
                 d.width = name.len().max(1);
                 d.label = label;
@@ -144,13 +218,25 @@ impl Lowerer<'_> {
         let basic = f.get("basic")?;
         let bf = self.fields(basic, "`basic`", &["username", "password"])?;
         let pos = yaml::pos(basic);
-        let username = self.required(&bf, "username", "`basic`", pos).and_then(|n| self.text(n, "`username`"));
-        let password = self.required(&bf, "password", "`basic`", pos).and_then(|n| self.text(n, "`password`"));
-        Some(AuthSpec::Basic { username: username?, password: password? })
+        let username = self
+            .required(&bf, "username", "`basic`", pos)
+            .and_then(|n| self.text(n, "`username`"));
+        let password = self
+            .required(&bf, "password", "`basic`", pos)
+            .and_then(|n| self.text(n, "`password`"));
+        Some(AuthSpec::Basic {
+            username: username?,
+            password: password?,
+        })
     }
 
     /// The step's request over the defaults: headers and query merge, the rest replace.
-    fn merge(&mut self, step: PartialRequest, defaults: &PartialRequest, pos: crate::source::Pos) -> Option<RequestSpec> {
+    fn merge(
+        &mut self,
+        step: PartialRequest,
+        defaults: &PartialRequest,
+        pos: crate::source::Pos,
+    ) -> Option<RequestSpec> {
         let Some(url) = step.url else {
             self.error(pos, "`request` is missing the required key `url`");
             return None;
@@ -158,7 +244,12 @@ impl Lowerer<'_> {
         let mut headers: Vec<(String, Text)> = defaults
             .headers
             .iter()
-            .filter(|(name, _)| !step.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .filter(|(name, _)| {
+                !step
+                    .headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            })
             .map(|(n, t)| (n.clone(), t.clone()))
             .collect();
         headers.extend(step.headers);
@@ -170,14 +261,23 @@ impl Lowerer<'_> {
             .collect();
         query.extend(step.query);
         Some(RequestSpec {
-            method: step.method.or_else(|| defaults.method.clone()).unwrap_or_else(|| Text::Lit("GET".into())),
+            method: step
+                .method
+                .or_else(|| defaults.method.clone())
+                .unwrap_or_else(|| Text::Lit("GET".into())),
             url,
             query,
             headers,
             body: step.body.or_else(|| defaults.body.clone()),
-            auth: step.auth.or_else(|| defaults.auth.clone()).unwrap_or(AuthSpec::None),
+            auth: step
+                .auth
+                .or_else(|| defaults.auth.clone())
+                .unwrap_or(AuthSpec::None),
             timeout: step.timeout.or(defaults.timeout),
-            follow_redirects: step.follow_redirects.or(defaults.follow_redirects).unwrap_or(true),
+            follow_redirects: step
+                .follow_redirects
+                .or(defaults.follow_redirects)
+                .unwrap_or(true),
             verify_tls: step.verify_tls.or(defaults.verify_tls).unwrap_or(true),
             ca_file: step.ca_file.or_else(|| defaults.ca_file.clone()),
         })

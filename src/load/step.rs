@@ -12,10 +12,31 @@ use crate::source::Pos;
 
 const ACTIONS: &[&str] = &["request", "set", "assert", "include", "sleep"];
 const STEP_KEYS: &[&str] = &[
-    "id", "name", "if", "for_each", "retry", "timeout", "continue_on_error", "request", "expect", "capture", "set",
-    "assert", "include", "with", "sleep",
+    "id",
+    "name",
+    "if",
+    "for_each",
+    "retry",
+    "timeout",
+    "continue_on_error",
+    "request",
+    "expect",
+    "capture",
+    "set",
+    "assert",
+    "include",
+    "with",
+    "sleep",
 ];
-const RETRY_KEYS: &[&str] = &["attempts", "delay", "backoff", "jitter", "max_delay", "until", "on"];
+const RETRY_KEYS: &[&str] = &[
+    "attempts",
+    "delay",
+    "backoff",
+    "jitter",
+    "max_delay",
+    "until",
+    "on",
+];
 
 impl Lowerer<'_> {
     /// Records every step id up front so that a reference to a later step can be told apart
@@ -25,10 +46,14 @@ impl Lowerer<'_> {
         for step in steps {
             for key in ["capture", "set"] {
                 if let Some(map) = step.as_mapping().and_then(|m| m.get_mapping(key)) {
-                    self.names.all_captured.extend(map.keys().map(|k| k.as_str().to_owned()));
+                    self.names
+                        .all_captured
+                        .extend(map.keys().map(|k| k.as_str().to_owned()));
                 }
             }
-            let Some(id) = step.as_mapping().and_then(|m| m.get_scalar("id")) else { continue };
+            let Some(id) = step.as_mapping().and_then(|m| m.get_scalar("id")) else {
+                continue;
+            };
             let pos = yaml::scalar_pos(id);
             if let Some((_, first)) = seen.iter().find(|(s, _)| s == id.as_str()) {
                 let first = *first;
@@ -42,8 +67,15 @@ impl Lowerer<'_> {
         self.names.all_step_ids = seen.into_iter().map(|(s, _)| s).collect();
     }
 
-    pub(super) fn steps(&mut self, nodes: &[Node], defaults: &PartialRequest) -> Vec<crate::model::Step> {
-        nodes.iter().filter_map(|n| self.step(n, defaults)).collect()
+    pub(super) fn steps(
+        &mut self,
+        nodes: &[Node],
+        defaults: &PartialRequest,
+    ) -> Vec<crate::model::Step> {
+        nodes
+            .iter()
+            .filter_map(|n| self.step(n, defaults))
+            .collect()
     }
 
     fn step(&mut self, node: &Node, defaults: &PartialRequest) -> Option<Step> {
@@ -51,10 +83,17 @@ impl Lowerer<'_> {
         let f = self.fields(node, "a step", STEP_KEYS)?;
         let id = f.get("id").and_then(|n| {
             let s = n.as_scalar()?;
-            let ok = s.as_str().starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-                && s.as_str().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let ok = s
+                .as_str()
+                .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && s.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !ok {
-                let d = self.error(yaml::pos(n), format!("step id `{}` is not valid", s.as_str()));
+                let d = self.error(
+                    yaml::pos(n),
+                    format!("step id `{}` is not valid", s.as_str()),
+                );
                 d.help = Some("ids match `[a-z_][a-z0-9_]*`".into());
             }
             Some(s.as_str().to_owned())
@@ -68,13 +107,28 @@ impl Lowerer<'_> {
             return None;
         }
         if actions.len() > 1 {
-            let d = self.error(pos, format!("a step has exactly one action, this one has {}", actions.join(" and ")));
+            let d = self.error(
+                pos,
+                format!(
+                    "a step has exactly one action, this one has {}",
+                    actions.join(" and ")
+                ),
+            );
             d.help = Some("split it into several steps".into());
             return None;
         }
-        for (key, needs) in [("expect", "request"), ("capture", "request"), ("with", "include")] {
+        for (key, needs) in [
+            ("expect", "request"),
+            ("capture", "request"),
+            ("with", "include"),
+        ] {
             if f.has(key) && actions[0] != needs {
-                let at = f.map.keys().find(|k| k.as_str() == key).map(yaml::scalar_pos).unwrap_or(pos);
+                let at = f
+                    .map
+                    .keys()
+                    .find(|k| k.as_str() == key)
+                    .map(yaml::scalar_pos)
+                    .unwrap_or(pos);
                 self.error(at, format!("`{key}` only applies to `{needs}` steps"));
             }
         }
@@ -96,7 +150,9 @@ impl Lowerer<'_> {
             .unwrap_or(false);
 
         let action = match actions[0] {
-            "request" => self.request_step(&f, defaults).map(|r| Action::Request(Box::new(r))),
+            "request" => self
+                .request_step(&f, defaults)
+                .map(|r| Action::Request(Box::new(r))),
             "set" => self.set(f.get("set")?).map(Action::Set),
             "assert" => self.asserts(f.get("assert")?).map(Action::Assert),
             "sleep" => self.duration(f.get("sleep")?, "`sleep`").map(Action::Sleep),
@@ -125,7 +181,10 @@ impl Lowerer<'_> {
     pub(super) fn define_name(&mut self, key: &yaml::Scalar, what: &str) -> Option<String> {
         let name = self.identifier(key, what)?;
         if RESERVED.contains(&name.as_str()) {
-            let d = self.error(yaml::scalar_pos(key), format!("{what} `{name}` shadows a reserved name"));
+            let d = self.error(
+                yaml::scalar_pos(key),
+                format!("{what} `{name}` shadows a reserved name"),
+            );
             d.help = Some(format!("reserved names: {}", RESERVED.join(", ")));
             return None;
         }
@@ -134,14 +193,23 @@ impl Lowerer<'_> {
 
     fn set(&mut self, node: &Node) -> Option<Vec<SetItem>> {
         let Some(map) = node.as_mapping() else {
-            self.error(yaml::pos(node), "`set` must be a mapping of names to values");
+            self.error(
+                yaml::pos(node),
+                "`set` must be a mapping of names to values",
+            );
             return None;
         };
         let mut items = Vec::new();
         for (key, value) in map.iter() {
-            let Some(name) = self.define_name(key, "`set` name") else { continue };
+            let Some(name) = self.define_name(key, "`set` name") else {
+                continue;
+            };
             if let Some(v) = self.value(value) {
-                items.push(SetItem { name: name.clone(), value: v, pos: yaml::scalar_pos(key) });
+                items.push(SetItem {
+                    name: name.clone(),
+                    value: v,
+                    pos: yaml::scalar_pos(key),
+                });
             }
             self.names.captured.push(name);
         }
@@ -158,9 +226,17 @@ impl Lowerer<'_> {
             let pos = yaml::pos(item);
             let (that, message) = match item {
                 Node::Mapping(_) => {
-                    let Some(f) = self.fields(item, "an `assert` item", &["that", "message"]) else { continue };
-                    let that = self.required(&f, "that", "an `assert` item", pos).and_then(|n| self.expr(n, "`that`"));
-                    (that, f.get("message").and_then(|n| self.string(n, "`message`")))
+                    let Some(f) = self.fields(item, "an `assert` item", &["that", "message"])
+                    else {
+                        continue;
+                    };
+                    let that = self
+                        .required(&f, "that", "an `assert` item", pos)
+                        .and_then(|n| self.expr(n, "`that`"));
+                    (
+                        that,
+                        f.get("message").and_then(|n| self.string(n, "`message`")),
+                    )
                 }
                 _ => (self.expr(item, "`assert`"), None),
             };
@@ -173,8 +249,14 @@ impl Lowerer<'_> {
 
     fn retry(&mut self, node: &Node) -> Option<Retry> {
         let f = self.fields(node, "`retry`", RETRY_KEYS)?;
-        let attempts = f.get("attempts").and_then(|n| self.integer(n, "`attempts`", 1, 10_000)).unwrap_or(3) as u32;
-        let delay = f.get("delay").and_then(|n| self.duration(n, "`delay`")).unwrap_or(std::time::Duration::from_secs(1));
+        let attempts = f
+            .get("attempts")
+            .and_then(|n| self.integer(n, "`attempts`", 1, 10_000))
+            .unwrap_or(3) as u32;
+        let delay = f
+            .get("delay")
+            .and_then(|n| self.duration(n, "`delay`"))
+            .unwrap_or(std::time::Duration::from_secs(1));
         let backoff = match f.get("backoff") {
             None => Backoff::Fixed,
             Some(n) => match n.as_scalar().map(|s| s.as_str()) {
@@ -182,19 +264,33 @@ impl Lowerer<'_> {
                 Some("linear") => Backoff::Linear,
                 Some("exponential") => Backoff::Exponential,
                 _ => {
-                    self.error(yaml::pos(n), "`backoff` must be `fixed`, `linear` or `exponential`");
+                    self.error(
+                        yaml::pos(n),
+                        "`backoff` must be `fixed`, `linear` or `exponential`",
+                    );
                     Backoff::Fixed
                 }
             },
         };
-        let jitter = f.get("jitter").and_then(|n| self.bool(n, "`jitter`")).unwrap_or(false);
+        let jitter = f
+            .get("jitter")
+            .and_then(|n| self.bool(n, "`jitter`"))
+            .unwrap_or(false);
         let max_delay = f
             .get("max_delay")
             .and_then(|n| self.duration(n, "`max_delay`"))
             .unwrap_or(std::time::Duration::from_secs(60));
         let until = f.get("until").and_then(|n| self.expr(n, "`until`"));
         let on = f.get("on").map(|n| self.retry_on(n)).unwrap_or_default();
-        Some(Retry { attempts, delay, backoff, jitter, max_delay, until, on })
+        Some(Retry {
+            attempts,
+            delay,
+            backoff,
+            jitter,
+            max_delay,
+            until,
+            on,
+        })
     }
 
     fn retry_on(&mut self, node: &Node) -> Vec<RetryOn> {
@@ -207,14 +303,25 @@ impl Lowerer<'_> {
             let text = item.as_scalar().map(|s| s.as_str()).unwrap_or_default();
             let parsed = match text {
                 "network" => Some(RetryOn::Network),
-                t if t.len() == 3 && t.ends_with("xx") => t[..1].parse().ok().filter(|c| (1..=5).contains(c)).map(RetryOn::Class),
-                t => t.parse().ok().filter(|c| (100..=599).contains(c)).map(RetryOn::Status),
+                t if t.len() == 3 && t.ends_with("xx") => t[..1]
+                    .parse()
+                    .ok()
+                    .filter(|c| (1..=5).contains(c))
+                    .map(RetryOn::Class),
+                t => t
+                    .parse()
+                    .ok()
+                    .filter(|c| (100..=599).contains(c))
+                    .map(RetryOn::Status),
             };
             match parsed {
                 Some(p) => out.push(p),
                 None => {
                     let d = self.error(yaml::pos(item), format!("`on` does not know `{text}`"));
-                    d.help = Some("use `network`, a status code such as `503`, or a class such as `5xx`".into());
+                    d.help = Some(
+                        "use `network`, a status code such as `503`, or a class such as `5xx`"
+                            .into(),
+                    );
                 }
             }
         }
@@ -255,17 +362,27 @@ impl Lowerer<'_> {
                     }
                 }
             } else {
-                self.error(yaml::pos(w), "`with` must be a mapping of the included workflow's inputs");
+                self.error(
+                    yaml::pos(w),
+                    "`with` must be a mapping of the included workflow's inputs",
+                );
             }
         }
         for input in &workflow.inputs {
             let given = with.iter().any(|(n, _)| n == &input.name);
             if input.required && !given && input.env.is_none() && input.default.is_none() {
-                let d = self.error(pos, format!("the included workflow needs input `{}`", input.name));
+                let d = self.error(
+                    pos,
+                    format!("the included workflow needs input `{}`", input.name),
+                );
                 d.help = Some(format!("add `with: {{ {}: … }}`", input.name));
             }
         }
-        Some(Include { path, workflow, with })
+        Some(Include {
+            path,
+            workflow,
+            with,
+        })
     }
 }
 

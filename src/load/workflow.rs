@@ -11,10 +11,27 @@ use crate::model::{AuthProvider, ClientAuth, InputDecl, VarDecl, Workflow};
 use crate::source::Pos;
 
 const TOP_KEYS: &[&str] = &[
-    "version", "name", "description", "inputs", "vars", "auth", "defaults", "steps", "finally", "outputs", "timeout",
+    "version",
+    "name",
+    "description",
+    "inputs",
+    "vars",
+    "auth",
+    "defaults",
+    "steps",
+    "finally",
+    "outputs",
+    "timeout",
 ];
 const INPUT_KEYS: &[&str] = &["description", "env", "secret", "required", "default"];
-const PROVIDER_KEYS: &[&str] = &["token_url", "grant_type", "params", "client", "scope", "refresh_at"];
+const PROVIDER_KEYS: &[&str] = &[
+    "token_url",
+    "grant_type",
+    "params",
+    "client",
+    "scope",
+    "refresh_at",
+];
 
 impl Lowerer<'_> {
     pub(super) fn workflow(&mut self, root: &Node) -> Option<Workflow> {
@@ -24,7 +41,10 @@ impl Lowerer<'_> {
         match self.required(&top, "version", "the workflow", start) {
             Some(v) if v.as_scalar().is_some_and(|s| s.as_str() == "1") => {}
             Some(v) => {
-                let d = self.error(yaml::pos(v), "unsupported `version`: this apiflow reads version 1");
+                let d = self.error(
+                    yaml::pos(v),
+                    "unsupported `version`: this apiflow reads version 1",
+                );
                 d.help = Some("write `version: 1`".into());
             }
             None => {}
@@ -33,22 +53,39 @@ impl Lowerer<'_> {
             .required(&top, "name", "the workflow", start)
             .and_then(|n| self.string(n, "`name`"))
             .unwrap_or_default();
-        let description = top.get("description").and_then(|n| self.string(n, "`description`"));
-        let inputs = top.get("inputs").map(|n| self.inputs(n)).unwrap_or_default();
+        let description = top
+            .get("description")
+            .and_then(|n| self.string(n, "`description`"));
+        let inputs = top
+            .get("inputs")
+            .map(|n| self.inputs(n))
+            .unwrap_or_default();
         self.names.inputs = inputs.iter().map(|i| i.name.clone()).collect();
         let vars = top.get("vars").map(|n| self.vars(n)).unwrap_or_default();
-        let auth = top.get("auth").map(|n| self.providers(n)).unwrap_or_default();
+        let auth = top
+            .get("auth")
+            .map(|n| self.providers(n))
+            .unwrap_or_default();
         self.names.providers = auth.iter().map(|p| p.name.clone()).collect();
         let defaults = match top.get("defaults") {
             Some(n) => self.defaults(n),
             None => PartialRequest::default(),
         };
-        let timeout = top.get("timeout").and_then(|n| self.duration(n, "`timeout`"));
+        let timeout = top
+            .get("timeout")
+            .and_then(|n| self.duration(n, "`timeout`"));
 
         let step_nodes = self.required(&top, "steps", "the workflow", start);
         let step_seq = step_nodes.and_then(|n| self.sequence(n, "`steps`"));
-        let finally_seq = top.get("finally").and_then(|n| self.sequence(n, "`finally`"));
-        self.collect_step_ids(step_seq.iter().chain(finally_seq.iter()).flat_map(|s| s.iter()));
+        let finally_seq = top
+            .get("finally")
+            .and_then(|n| self.sequence(n, "`finally`"));
+        self.collect_step_ids(
+            step_seq
+                .iter()
+                .chain(finally_seq.iter())
+                .flat_map(|s| s.iter()),
+        );
 
         let steps = self.steps(step_seq.unwrap_or(&[]), &defaults);
         let finally = self.steps(finally_seq.unwrap_or(&[]), &defaults);
@@ -85,25 +122,51 @@ impl Lowerer<'_> {
 
     fn inputs(&mut self, node: &Node) -> Vec<InputDecl> {
         let Some(map) = node.as_mapping() else {
-            self.error(yaml::pos(node), "`inputs` must be a mapping of input names to their settings");
+            self.error(
+                yaml::pos(node),
+                "`inputs` must be a mapping of input names to their settings",
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (key, value) in map.iter() {
-            let Some(name) = self.identifier(key, "input") else { continue };
+            let Some(name) = self.identifier(key, "input") else {
+                continue;
+            };
             let pos = yaml::scalar_pos(key);
             // `apikey:` with no settings is a plain optional input.
-            if value.as_scalar().is_some_and(|s| s.as_str().is_empty() && s.may_coerce()) {
-                out.push(InputDecl { name, description: None, env: None, secret: false, required: false, default: None, pos });
+            if value
+                .as_scalar()
+                .is_some_and(|s| s.as_str().is_empty() && s.may_coerce())
+            {
+                out.push(InputDecl {
+                    name,
+                    description: None,
+                    env: None,
+                    secret: false,
+                    required: false,
+                    default: None,
+                    pos,
+                });
                 continue;
             }
             let what = format!("input `{name}`");
-            let Some(f) = self.fields(value, &what, INPUT_KEYS) else { continue };
+            let Some(f) = self.fields(value, &what, INPUT_KEYS) else {
+                continue;
+            };
             out.push(InputDecl {
-                description: f.get("description").and_then(|n| self.string(n, "`description`")),
+                description: f
+                    .get("description")
+                    .and_then(|n| self.string(n, "`description`")),
                 env: f.get("env").and_then(|n| self.string(n, "`env`")),
-                secret: f.get("secret").and_then(|n| self.bool(n, "`secret`")).unwrap_or(false),
-                required: f.get("required").and_then(|n| self.bool(n, "`required`")).unwrap_or(false),
+                secret: f
+                    .get("secret")
+                    .and_then(|n| self.bool(n, "`secret`"))
+                    .unwrap_or(false),
+                required: f
+                    .get("required")
+                    .and_then(|n| self.bool(n, "`required`"))
+                    .unwrap_or(false),
                 default: f.get("default").map(yaml::to_json),
                 name,
                 pos,
@@ -114,14 +177,23 @@ impl Lowerer<'_> {
 
     fn vars(&mut self, node: &Node) -> Vec<VarDecl> {
         let Some(map) = node.as_mapping() else {
-            self.error(yaml::pos(node), "`vars` must be a mapping of names to values");
+            self.error(
+                yaml::pos(node),
+                "`vars` must be a mapping of names to values",
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (key, value) in map.iter() {
-            let Some(name) = self.identifier(key, "var") else { continue };
+            let Some(name) = self.identifier(key, "var") else {
+                continue;
+            };
             if let Some(t) = self.value(value) {
-                out.push(VarDecl { name: name.clone(), value: t, pos: yaml::scalar_pos(key) });
+                out.push(VarDecl {
+                    name: name.clone(),
+                    value: t,
+                    pos: yaml::scalar_pos(key),
+                });
             }
             self.names.vars.push(name);
         }
@@ -130,28 +202,52 @@ impl Lowerer<'_> {
 
     fn providers(&mut self, node: &Node) -> Vec<AuthProvider> {
         let Some(map) = node.as_mapping() else {
-            self.error(yaml::pos(node), "`auth` must be a mapping of provider names to their settings");
+            self.error(
+                yaml::pos(node),
+                "`auth` must be a mapping of provider names to their settings",
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (key, value) in map.iter() {
-            let Some(name) = self.identifier(key, "auth provider") else { continue };
+            let Some(name) = self.identifier(key, "auth provider") else {
+                continue;
+            };
             let pos = yaml::scalar_pos(key);
             let what = format!("auth provider `{name}`");
-            let Some(f) = self.fields(value, &what, PROVIDER_KEYS) else { continue };
-            let token_url = self.required(&f, "token_url", &what, pos).and_then(|n| self.text(n, "`token_url`"));
-            let grant_type = self.required(&f, "grant_type", &what, pos).and_then(|n| self.text(n, "`grant_type`"));
-            let params = f.get("params").map(|n| self.text_map(n, "`params`")).unwrap_or_default();
+            let Some(f) = self.fields(value, &what, PROVIDER_KEYS) else {
+                continue;
+            };
+            let token_url = self
+                .required(&f, "token_url", &what, pos)
+                .and_then(|n| self.text(n, "`token_url`"));
+            let grant_type = self
+                .required(&f, "grant_type", &what, pos)
+                .and_then(|n| self.text(n, "`grant_type`"));
+            let params = f
+                .get("params")
+                .map(|n| self.text_map(n, "`params`"))
+                .unwrap_or_default();
             let client = f.get("client").and_then(|n| {
                 let c = self.fields(n, "`client`", &["id", "secret"])?;
-                let id = self.required(&c, "id", "`client`", yaml::pos(n)).and_then(|n| self.text(n, "`client.id`"));
-                let secret = self.required(&c, "secret", "`client`", yaml::pos(n)).and_then(|n| self.text(n, "`client.secret`"));
-                Some(ClientAuth { id: id?, secret: secret? })
+                let id = self
+                    .required(&c, "id", "`client`", yaml::pos(n))
+                    .and_then(|n| self.text(n, "`client.id`"));
+                let secret = self
+                    .required(&c, "secret", "`client`", yaml::pos(n))
+                    .and_then(|n| self.text(n, "`client.secret`"));
+                Some(ClientAuth {
+                    id: id?,
+                    secret: secret?,
+                })
             });
             let scope = f.get("scope").and_then(|n| self.text(n, "`scope`"));
             let refresh_at = match f.get("refresh_at") {
                 None => 0.8,
-                Some(n) => match n.as_scalar().and_then(|s| s.as_str().trim_end_matches('%').parse::<f64>().ok()) {
+                Some(n) => match n
+                    .as_scalar()
+                    .and_then(|s| s.as_str().trim_end_matches('%').parse::<f64>().ok())
+                {
                     Some(p) if p > 1.0 && p < 100.0 => p / 100.0,
                     Some(p) if p > 0.0 && p <= 1.0 => p,
                     _ => {
@@ -161,7 +257,16 @@ impl Lowerer<'_> {
                 },
             };
             if let (Some(token_url), Some(grant_type)) = (token_url, grant_type) {
-                out.push(AuthProvider { name, token_url, grant_type, params, client, scope, refresh_at, pos });
+                out.push(AuthProvider {
+                    name,
+                    token_url,
+                    grant_type,
+                    params,
+                    client,
+                    scope,
+                    refresh_at,
+                    pos,
+                });
             }
         }
         out
@@ -172,20 +277,28 @@ impl Lowerer<'_> {
             return PartialRequest::default();
         };
         match f.get("request") {
-            Some(n) => self.partial_request(n, "`defaults.request`").unwrap_or_default(),
+            Some(n) => self
+                .partial_request(n, "`defaults.request`")
+                .unwrap_or_default(),
             None => PartialRequest::default(),
         }
     }
 
     fn outputs(&mut self, node: &Node) -> Vec<(String, crate::template::ValueTemplate)> {
         let Some(map) = node.as_mapping() else {
-            self.error(yaml::pos(node), "`outputs` must be a mapping of names to values");
+            self.error(
+                yaml::pos(node),
+                "`outputs` must be a mapping of names to values",
+            );
             return Vec::new();
         };
         map.iter()
             .filter_map(|(k, v)| {
                 if !is_identifier(k.as_str()) {
-                    self.error(yaml::scalar_pos(k), format!("output `{}` is not a valid name", k.as_str()));
+                    self.error(
+                        yaml::scalar_pos(k),
+                        format!("output `{}` is not a valid name", k.as_str()),
+                    );
                     return None;
                 }
                 Some((k.as_str().to_owned(), self.value(v)?))

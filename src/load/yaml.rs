@@ -15,22 +15,41 @@ pub type Scalar = MarkedScalarNode;
 
 /// Parses a whole document; the error carries the position of the syntax problem.
 pub fn parse(text: &str) -> Result<Node, (String, Pos)> {
-    let options = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
+    let options = LoaderOptions::default()
+        .error_on_duplicate_keys(true)
+        .prevent_coercion(true);
     marked_yaml::parse_yaml_with_options(0, text, options).map_err(|e| {
         use marked_yaml::LoadError as E;
         let (msg, marker) = match &e {
-            E::TopLevelMustBeMapping(m) => ("a workflow file must be a YAML mapping (`version: 1`, `name: …`, `steps: …`)".to_owned(), Some(*m)),
+            E::TopLevelMustBeMapping(m) => (
+                "a workflow file must be a YAML mapping (`version: 1`, `name: …`, `steps: …`)"
+                    .to_owned(),
+                Some(*m),
+            ),
             E::TopLevelMustBeSequence(m) => ("expected a sequence".to_owned(), Some(*m)),
-            E::UnexpectedAnchor(m) => ("YAML anchors and aliases are not supported in workflow files".to_owned(), Some(*m)),
-            E::MappingKeyMustBeScalar(m) => ("mapping keys must be plain strings".to_owned(), Some(*m)),
-            E::UnexpectedTag(m) => ("YAML tags (`!tag`) are not supported in workflow files".to_owned(), Some(*m)),
+            E::UnexpectedAnchor(m) => (
+                "YAML anchors and aliases are not supported in workflow files".to_owned(),
+                Some(*m),
+            ),
+            E::MappingKeyMustBeScalar(m) => {
+                ("mapping keys must be plain strings".to_owned(), Some(*m))
+            }
+            E::UnexpectedTag(m) => (
+                "YAML tags (`!tag`) are not supported in workflow files".to_owned(),
+                Some(*m),
+            ),
             E::ScanError(m, scan) => (format!("invalid YAML: {}", scan_message(scan)), Some(*m)),
             E::DuplicateKey(inner) => (
                 format!("duplicate key `{}`", inner.key.as_str()),
                 inner.key.span().start().copied(),
             ),
         };
-        (msg, marker.map(|m| Pos::new(m.line() as u32, m.column() as u32)).unwrap_or_default())
+        (
+            msg,
+            marker
+                .map(|m| Pos::new(m.line() as u32, m.column() as u32))
+                .unwrap_or_default(),
+        )
     })
 }
 
@@ -111,7 +130,8 @@ mod tests {
 
     #[test]
     fn plain_scalars_are_typed_quoted_ones_are_strings() {
-        let node = parse("a: 200\nb: \"200\"\nc: true\nd: ~\ne: 1.5\nf: text\ng: [1, '2']\n").unwrap();
+        let node =
+            parse("a: 200\nb: \"200\"\nc: true\nd: ~\ne: 1.5\nf: text\ng: [1, '2']\n").unwrap();
         assert_eq!(
             to_json(&node),
             json!({"a": 200, "b": "200", "c": true, "d": null, "e": 1.5, "f": "text", "g": [1, "2"]})

@@ -60,7 +60,9 @@ pub enum JsonType {
 }
 
 impl JsonType {
-    pub const NAMES: [&'static str; 7] = ["string", "number", "integer", "boolean", "array", "object", "null"];
+    pub const NAMES: [&'static str; 7] = [
+        "string", "number", "integer", "boolean", "array", "object", "null",
+    ];
 
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
@@ -137,7 +139,10 @@ pub enum CaptureSource {
     Header(String),
     Status,
     Body,
-    Regex { regex: regex::Regex, group: RegexGroup },
+    Regex {
+        regex: regex::Regex,
+        group: RegexGroup,
+    },
     Cookie(String),
 }
 

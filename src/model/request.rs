@@ -35,8 +35,15 @@ pub enum BodySpec {
 
 #[derive(Clone)]
 pub enum MultipartPart {
-    Text { name: String, value: Text },
-    File { name: String, path: PathBuf, content_type: Option<String> },
+    Text {
+        name: String,
+        value: Text,
+    },
+    File {
+        name: String,
+        path: PathBuf,
+        content_type: Option<String>,
+    },
 }
 
 #[derive(Clone)]

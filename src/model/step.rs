@@ -89,7 +89,10 @@ impl Step {
                 let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
                 format!("set {}", names.join(", "))
             }
-            Action::Assert(items) => format!("assert {}", items.first().map(|i| i.that.source()).unwrap_or("")),
+            Action::Assert(items) => format!(
+                "assert {}",
+                items.first().map(|i| i.that.source()).unwrap_or("")
+            ),
             Action::Sleep(d) => format!("sleep {}", crate::duration::human(*d)),
             Action::Include(inc) => format!("include {}", inc.path.display()),
         }

@@ -14,12 +14,24 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn new(secrets: Redactor, stdout: Box<dyn Write + Send>, stderr: Box<dyn Write + Send>) -> Self {
-        Self { secrets, stdout: Mutex::new(stdout), stderr: Mutex::new(stderr) }
+    pub fn new(
+        secrets: Redactor,
+        stdout: Box<dyn Write + Send>,
+        stderr: Box<dyn Write + Send>,
+    ) -> Self {
+        Self {
+            secrets,
+            stdout: Mutex::new(stdout),
+            stderr: Mutex::new(stderr),
+        }
     }
 
     pub fn stdio(secrets: Redactor) -> Self {
-        Self::new(secrets, Box::new(std::io::stdout()), Box::new(std::io::stderr()))
+        Self::new(
+            secrets,
+            Box::new(std::io::stdout()),
+            Box::new(std::io::stderr()),
+        )
     }
 
     pub fn secrets(&self) -> &Redactor {

@@ -38,7 +38,13 @@ const VERBOSE_BODY: usize = 4000;
 
 impl TerminalReporter {
     pub fn new(output: Arc<Output>, style: Style, verbosity: Verbosity, grouped: bool) -> Self {
-        Self { output, style, verbosity, grouped, buffers: Mutex::new(HashMap::new()) }
+        Self {
+            output,
+            style,
+            verbosity,
+            grouped,
+            buffers: Mutex::new(HashMap::new()),
+        }
     }
 
     fn emit(&self, index: usize, text: String, done: bool) {
@@ -60,7 +66,9 @@ impl TerminalReporter {
         let s = self.style;
         let (mark, title) = match o.status {
             StepStatus::Passed => (s.green("✓"), o.title.clone()),
-            StepStatus::Failed | StepStatus::Errored if o.continue_on_error => (s.yellow("!"), o.title.clone()),
+            StepStatus::Failed | StepStatus::Errored if o.continue_on_error => {
+                (s.yellow("!"), o.title.clone())
+            }
             StepStatus::Failed | StepStatus::Errored => (s.red("✗"), s.bold(&o.title)),
             StepStatus::Skipped => (s.dim("○"), s.dim(&o.title)),
         };
@@ -71,7 +79,11 @@ impl TerminalReporter {
         if let Some(ex) = &o.last.exchange {
             let status = ex.response.as_ref().map(|r| {
                 let code = r.status.to_string();
-                if r.status < 400 { s.green(&code) } else { s.red(&code) }
+                if r.status < 400 {
+                    s.green(&code)
+                } else {
+                    s.red(&code)
+                }
             });
             if o.named {
                 let target = format!("{} {}", ex.request.method, short_url(&ex.request.url));
@@ -114,7 +126,10 @@ impl TerminalReporter {
             out.push_str(&format!("{pad}{} item {i}: {item}\n", s.yellow("in")));
         }
         if o.attempts > 1 && o.failed_item.is_none() {
-            out.push_str(&format!("{pad}{}\n", s.yellow(&format!("the last of {} attempts:", o.attempts))));
+            out.push_str(&format!(
+                "{pad}{}\n",
+                s.yellow(&format!("the last of {} attempts:", o.attempts))
+            ));
         }
         if let Some(e) = &o.last.error {
             let d = Diagnostic::new(e.message.clone()).at(e.loc.clone());
@@ -131,9 +146,23 @@ impl TerminalReporter {
                 f.loc
             ));
         }
-        if let Some(Exchange { request, response: Some(r) }) = &o.last.exchange {
-            out.push_str(&format!("{pad}{} {} {}\n", s.dim("request:"), request.method, request.url));
-            out.push_str(&format!("{pad}{} {} {}\n", s.dim("response:"), r.status, describe_body(r)));
+        if let Some(Exchange {
+            request,
+            response: Some(r),
+        }) = &o.last.exchange
+        {
+            out.push_str(&format!(
+                "{pad}{} {} {}\n",
+                s.dim("request:"),
+                request.method,
+                request.url
+            ));
+            out.push_str(&format!(
+                "{pad}{} {} {}\n",
+                s.dim("response:"),
+                r.status,
+                describe_body(r)
+            ));
             for line in body_excerpt(r, BODY_EXCERPT).lines().take(20) {
                 out.push_str(&format!("{pad}  {}\n", s.dim(line)));
             }
@@ -146,9 +175,19 @@ impl TerminalReporter {
         let pad = "      ";
         let mut out = format!("    {} {}\n", s.cyan("·"), s.dim(step));
         let req: &PreparedRequest = &ex.request;
-        out.push_str(&format!("{pad}{} {} {}\n", s.cyan(">"), s.bold(&req.method), req.url));
+        out.push_str(&format!(
+            "{pad}{} {} {}\n",
+            s.cyan(">"),
+            s.bold(&req.method),
+            req.url
+        ));
         for (n, v) in &req.headers {
-            out.push_str(&format!("{pad}{} {}: {}\n", s.cyan(">"), n.to_ascii_lowercase(), header_value(n, v)));
+            out.push_str(&format!(
+                "{pad}{} {}: {}\n",
+                s.cyan(">"),
+                n.to_ascii_lowercase(),
+                header_value(n, v)
+            ));
         }
         match &req.body {
             PreparedBody::None => {}
@@ -163,8 +202,12 @@ impl TerminalReporter {
             PreparedBody::Multipart(parts) => {
                 for p in parts {
                     let line = match p {
-                        PreparedPart::Text { name, value } => format!("part {name}: {}", excerpt(value, 200)),
-                        PreparedPart::File { name, path, .. } => format!("part {name}: file {}", path.display()),
+                        PreparedPart::Text { name, value } => {
+                            format!("part {name}: {}", excerpt(value, 200))
+                        }
+                        PreparedPart::File { name, path, .. } => {
+                            format!("part {name}: file {}", path.display())
+                        }
                     };
                     out.push_str(&format!("{pad}{} {line}\n", s.cyan(">")));
                 }
@@ -172,9 +215,19 @@ impl TerminalReporter {
         }
         match (&ex.response, error) {
             (Some(r), _) => {
-                out.push_str(&format!("{pad}{} {} {} {}\n", s.cyan("<"), r.version, s.bold(&r.status.to_string()), s.dim(&format!("({})", human(r.duration)))));
+                out.push_str(&format!(
+                    "{pad}{} {} {} {}\n",
+                    s.cyan("<"),
+                    r.version,
+                    s.bold(&r.status.to_string()),
+                    s.dim(&format!("({})", human(r.duration)))
+                ));
                 for (n, v) in &r.headers {
-                    out.push_str(&format!("{pad}{} {n}: {}\n", s.cyan("<"), header_value(n, v)));
+                    out.push_str(&format!(
+                        "{pad}{} {n}: {}\n",
+                        s.cyan("<"),
+                        header_value(n, v)
+                    ));
                 }
                 if !r.body.is_empty() {
                     out.push_str(&format!("{pad}{}\n", s.cyan("<")));
@@ -193,7 +246,11 @@ impl TerminalReporter {
         let s = self.style;
         let mut out = String::new();
         if let Some(e) = &o.error {
-            out.push_str(&Diagnostic::new(e.message.clone()).at(e.loc.clone()).render(s, "  "));
+            out.push_str(
+                &Diagnostic::new(e.message.clone())
+                    .at(e.loc.clone())
+                    .render(s, "  "),
+            );
         }
         let counts = format!(
             "{} passed, {} failed, {} skipped",
@@ -208,7 +265,10 @@ impl TerminalReporter {
         } else {
             s.red_bold("FAILED")
         };
-        out.push_str(&format!("  {verdict} {}\n\n", s.dim(&format!("· {counts} · {}", human(o.duration)))));
+        out.push_str(&format!(
+            "  {verdict} {}\n\n",
+            s.dim(&format!("· {counts} · {}", human(o.duration)))
+        ));
         out
     }
 }
@@ -221,10 +281,20 @@ impl Reporter for TerminalReporter {
         match event {
             Event::WorkflowStarted { index, workflow } => {
                 let s = self.style;
-                let text = format!("{} {}  {}\n", s.bold("▶"), s.bold(&workflow.name), s.dim(&workflow.file.display()));
+                let text = format!(
+                    "{} {}  {}\n",
+                    s.bold("▶"),
+                    s.bold(&workflow.name),
+                    s.dim(&workflow.file.display())
+                );
                 self.emit(*index, text, false);
             }
-            Event::Exchange { index, step, exchange, error } => {
+            Event::Exchange {
+                index,
+                step,
+                exchange,
+                error,
+            } => {
                 if self.verbosity == Verbosity::Verbose {
                     self.emit(*index, self.exchange_dump(step, exchange, *error), false);
                 }
@@ -248,7 +318,9 @@ fn header_value(name: &str, value: &str) -> String {
     if is_sensitive_header(name) {
         // Keep the scheme word, which says what kind of credential it was.
         match value.split_once(' ') {
-            Some((scheme, _)) if name.eq_ignore_ascii_case("authorization") => format!("{scheme} {MASK}"),
+            Some((scheme, _)) if name.eq_ignore_ascii_case("authorization") => {
+                format!("{scheme} {MASK}")
+            }
             _ => MASK.to_owned(),
         }
     } else {
@@ -279,7 +351,7 @@ fn describe_body(r: &Response) -> String {
 fn body_excerpt(r: &Response, max: usize) -> String {
     let text = match r.json() {
         Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
-        None if std::str::from_utf8(&r.body).is_err() && r.body.iter().any(|b| *b == 0) => {
+        None if std::str::from_utf8(&r.body).is_err() && r.body.contains(&0) => {
             format!("<{} bytes of binary data>", r.body.len())
         }
         None => r.text().into_owned(),

@@ -22,7 +22,12 @@ enum Actual<'a> {
 }
 
 /// Evaluates every check of a step, returning the failures and how many checks ran.
-pub fn evaluate(checks: &[Check], resp: &Response, ctx: &TValue, file: &Arc<SourceFile>) -> Result<Vec<CheckFailure>, RenderError> {
+pub fn evaluate(
+    checks: &[Check],
+    resp: &Response,
+    ctx: &TValue,
+    file: &Arc<SourceFile>,
+) -> Result<Vec<CheckFailure>, RenderError> {
     let mut failures = Vec::new();
     for check in checks {
         let (subject, actual) = subject_value(&check.subject, resp);
@@ -45,7 +50,10 @@ const NOT_JSON: &str = "the body is not JSON";
 
 fn subject_value<'a>(subject: &Subject, resp: &'a Response) -> (String, Actual<'a>) {
     match subject {
-        Subject::Status => ("status".into(), Actual::Json(Cow::Owned(Value::from(resp.status)))),
+        Subject::Status => (
+            "status".into(),
+            Actual::Json(Cow::Owned(Value::from(resp.status))),
+        ),
         Subject::Duration => (
             "duration (ms)".into(),
             Actual::Json(Cow::Owned(Value::from(resp.duration.as_millis() as u64))),
@@ -59,15 +67,22 @@ fn subject_value<'a>(subject: &Subject, resp: &'a Response) -> (String, Actual<'
             };
             (format!("header `{name}`"), actual)
         }
-        Subject::Body => ("body".into(), Actual::Json(Cow::Owned(Value::String(resp.text().into_owned())))),
+        Subject::Body => (
+            "body".into(),
+            Actual::Json(Cow::Owned(Value::String(resp.text().into_owned()))),
+        ),
         Subject::Json(q) => {
             let text = q.text().to_owned();
-            let Some(doc) = resp.json() else { return (text, Actual::Missing(NOT_JSON)) };
+            let Some(doc) = resp.json() else {
+                return (text, Actual::Missing(NOT_JSON));
+            };
             let actual = match q.select(doc) {
                 Selection::Single(Some(v)) => Actual::Json(Cow::Borrowed(v)),
                 Selection::Single(None) => Actual::Missing("nothing selected"),
                 Selection::List(vs) if vs.is_empty() => Actual::Missing("nothing selected"),
-                Selection::List(vs) => Actual::Json(Cow::Owned(Value::Array(vs.into_iter().cloned().collect()))),
+                Selection::List(vs) => {
+                    Actual::Json(Cow::Owned(Value::Array(vs.into_iter().cloned().collect())))
+                }
             };
             (text, actual)
         }
@@ -102,9 +117,19 @@ fn eval_matcher(
             match length_of(value) {
                 Some(n) => {
                     let length_subject = format!("length of {subject}");
-                    eval_matcher(inner, &length_subject, &Actual::Json(Cow::Owned(Value::from(n))), ctx, file, failures)?;
+                    eval_matcher(
+                        inner,
+                        &length_subject,
+                        &Actual::Json(Cow::Owned(Value::from(n))),
+                        ctx,
+                        file,
+                        failures,
+                    )?;
                 }
-                None => failures.push(fail("a string, list or object (for `length`)".into(), show(value))),
+                None => failures.push(fail(
+                    "a string, list or object (for `length`)".into(),
+                    show(value),
+                )),
             }
             continue;
         }
@@ -114,12 +139,19 @@ fn eval_matcher(
                 .take(5)
                 .map(|e| {
                     let at = e.instance_path().to_string();
-                    let at = if at.is_empty() { "the document".to_owned() } else { at };
+                    let at = if at.is_empty() {
+                        "the document".to_owned()
+                    } else {
+                        at
+                    };
                     format!("{at}: {e}")
                 })
                 .collect();
             if !errors.is_empty() {
-                failures.push(fail("the body to match the JSON Schema".into(), errors.join("; ")));
+                failures.push(fail(
+                    "the body to match the JSON Schema".into(),
+                    errors.join("; "),
+                ));
             }
             continue;
         }
@@ -170,10 +202,16 @@ fn holds(op: &Op, v: &Value, ctx: &TValue) -> Result<bool, RenderError> {
 /// JSON equality where `1` equals `1.0`.
 fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64() && (x.as_i64() == y.as_i64() || x.as_f64().is_some()),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
+        (Value::Number(x), Value::Number(y)) => {
+            x.as_f64() == y.as_f64() && (x.as_i64() == y.as_i64() || x.as_f64().is_some())
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, a)| y.get(k).is_some_and(|b| json_eq(a, b)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, a)| y.get(k).is_some_and(|b| json_eq(a, b)))
         }
         _ => a == b,
     }
@@ -249,9 +287,15 @@ pub fn excerpt(text: &str, max: usize) -> String {
 pub fn capture(c: &Capture, resp: &Response) -> Result<Option<TValue>, String> {
     Ok(match &c.source {
         CaptureSource::Json(q) => {
-            let doc = resp.json().ok_or_else(|| format!("{NOT_JSON}, so `{}` selects nothing", q.text()))?;
+            let doc = resp
+                .json()
+                .ok_or_else(|| format!("{NOT_JSON}, so `{}` selects nothing", q.text()))?;
             let sel = q.select(doc);
-            if sel.is_empty() { None } else { sel.to_value().map(crate::template::to_value) }
+            if sel.is_empty() {
+                None
+            } else {
+                sel.to_value().map(crate::template::to_value)
+            }
         }
         CaptureSource::Header(name) => resp.header(name).map(TValue::from),
         CaptureSource::Status => Some(TValue::from(resp.status)),
@@ -306,7 +350,13 @@ mod tests {
     }
 
     fn check(subject: Subject, ops: Vec<Op>) -> Check {
-        Check { subject, matcher: Matcher { ops: ops.into_iter().map(|o| (o, Pos::new(3, 5))).collect() }, pos: Pos::new(3, 5) }
+        Check {
+            subject,
+            matcher: Matcher {
+                ops: ops.into_iter().map(|o| (o, Pos::new(3, 5))).collect(),
+            },
+            pos: Pos::new(3, 5),
+        }
     }
 
     fn run(checks: &[Check], resp: &Response) -> Vec<CheckFailure> {
@@ -316,26 +366,81 @@ mod tests {
 
     #[test]
     fn operators() {
-        let resp = response(200, r#"{"a": 1, "s": "hello", "l": [1, 2, 3], "o": {"k": null}, "f": 1.0}"#);
+        let resp = response(
+            200,
+            r#"{"a": 1, "s": "hello", "l": [1, 2, 3], "o": {"k": null}, "f": 1.0}"#,
+        );
         let j = |p: &str| Subject::Json(Query::parse(p).unwrap());
         let passing = vec![
-            check(Subject::Status, vec![Op::Eq(lit(200.into())), Op::StatusClass(2)]),
-            check(j("$.a"), vec![Op::Eq(lit(1.into())), Op::Gt(lit(0.into())), Op::Lte(lit(1.into())), Op::Type(JsonType::Integer)]),
-            check(j("$.f"), vec![Op::Eq(lit(1.into())), Op::Type(JsonType::Number)]),
-            check(j("$.s"), vec![Op::Contains(lit("ell".into())), Op::StartsWith(lit("he".into())), Op::EndsWith(lit("lo".into()))]),
-            check(j("$.s"), vec![Op::Matches(regex::Regex::new("^h.*o$").unwrap()), Op::OneOf(lit(serde_json::json!(["x", "hello"])))]),
-            check(j("$.l"), vec![Op::Contains(lit(2.into())), Op::NotContains(lit(9.into())), Op::Empty(false)]),
-            check(j("$.l"), vec![Op::Length(Box::new(Matcher { ops: vec![(Op::Eq(lit(3.into())), Pos::default())] }))]),
-            check(j("$.o"), vec![Op::Contains(lit("k".into())), Op::Type(JsonType::Object)]),
+            check(
+                Subject::Status,
+                vec![Op::Eq(lit(200.into())), Op::StatusClass(2)],
+            ),
+            check(
+                j("$.a"),
+                vec![
+                    Op::Eq(lit(1.into())),
+                    Op::Gt(lit(0.into())),
+                    Op::Lte(lit(1.into())),
+                    Op::Type(JsonType::Integer),
+                ],
+            ),
+            check(
+                j("$.f"),
+                vec![Op::Eq(lit(1.into())), Op::Type(JsonType::Number)],
+            ),
+            check(
+                j("$.s"),
+                vec![
+                    Op::Contains(lit("ell".into())),
+                    Op::StartsWith(lit("he".into())),
+                    Op::EndsWith(lit("lo".into())),
+                ],
+            ),
+            check(
+                j("$.s"),
+                vec![
+                    Op::Matches(regex::Regex::new("^h.*o$").unwrap()),
+                    Op::OneOf(lit(serde_json::json!(["x", "hello"]))),
+                ],
+            ),
+            check(
+                j("$.l"),
+                vec![
+                    Op::Contains(lit(2.into())),
+                    Op::NotContains(lit(9.into())),
+                    Op::Empty(false),
+                ],
+            ),
+            check(
+                j("$.l"),
+                vec![Op::Length(Box::new(Matcher {
+                    ops: vec![(Op::Eq(lit(3.into())), Pos::default())],
+                }))],
+            ),
+            check(
+                j("$.o"),
+                vec![Op::Contains(lit("k".into())), Op::Type(JsonType::Object)],
+            ),
             check(j("$.nope"), vec![Op::Exists(false)]),
             check(j("$.l[*]"), vec![Op::Eq(lit(serde_json::json!([1, 2, 3])))]),
-            check(Subject::Header("content-type".into()), vec![Op::Contains(lit("json".into()))]),
+            check(
+                Subject::Header("content-type".into()),
+                vec![Op::Contains(lit("json".into()))],
+            ),
             check(Subject::Duration, vec![Op::Lt(lit(1000.into()))]),
         ];
-        assert!(run(&passing, &resp).is_empty(), "{:?}", run(&passing, &resp));
+        assert!(
+            run(&passing, &resp).is_empty(),
+            "{:?}",
+            run(&passing, &resp)
+        );
         let failing = vec![
             check(Subject::Status, vec![Op::Eq(lit("200".into()))]),
-            check(j("$.nope"), vec![Op::Exists(true), Op::Eq(lit(Value::Null))]),
+            check(
+                j("$.nope"),
+                vec![Op::Exists(true), Op::Eq(lit(Value::Null))],
+            ),
             check(j("$.s"), vec![Op::Gt(lit(5.into()))]),
         ];
         let failures = run(&failing, &resp);
@@ -349,7 +454,10 @@ mod tests {
     #[test]
     fn json_checks_on_a_non_json_body_fail_clearly() {
         let resp = response(502, "<html>Bad gateway</html>\u{fffd}");
-        let c = check(Subject::Json(Query::parse("$.a").unwrap()), vec![Op::Exists(true), Op::Eq(lit(1.into()))]);
+        let c = check(
+            Subject::Json(Query::parse("$.a").unwrap()),
+            vec![Op::Exists(true), Op::Eq(lit(1.into()))],
+        );
         let failures = run(&[c], &resp);
         assert_eq!(failures.len(), 1);
         assert!(failures[0].actual.starts_with("not JSON: <html>"));
@@ -360,22 +468,49 @@ mod tests {
         let resp = Response::new(
             201,
             "HTTP/1.1".into(),
-            vec![("location".into(), "/items/7".into()), ("set-cookie".into(), "sid=abc; Path=/".into())],
+            vec![
+                ("location".into(), "/items/7".into()),
+                ("set-cookie".into(), "sid=abc; Path=/".into()),
+            ],
             br#"{"id": "x1", "items": [{"n": 1}, {"n": 2}]}"#.to_vec(),
             Duration::ZERO,
         );
-        let cap = |source| Capture { name: "c".into(), source, secret: false, optional: false, pos: Pos::default() };
+        let cap = |source| Capture {
+            name: "c".into(),
+            source,
+            secret: false,
+            optional: false,
+            pos: Pos::default(),
+        };
         let get = |source| capture(&cap(source), &resp).unwrap();
-        assert_eq!(get(CaptureSource::Json(Query::parse("$.id").unwrap())), Some(TValue::from("x1")));
+        assert_eq!(
+            get(CaptureSource::Json(Query::parse("$.id").unwrap())),
+            Some(TValue::from("x1"))
+        );
         assert_eq!(
             get(CaptureSource::Json(Query::parse("$.items[*].n").unwrap())),
             Some(crate::template::to_value(serde_json::json!([1, 2])))
         );
-        assert_eq!(get(CaptureSource::Json(Query::parse("$.missing").unwrap())), None);
-        assert_eq!(get(CaptureSource::Header("location".into())), Some(TValue::from("/items/7")));
+        assert_eq!(
+            get(CaptureSource::Json(Query::parse("$.missing").unwrap())),
+            None
+        );
+        assert_eq!(
+            get(CaptureSource::Header("location".into())),
+            Some(TValue::from("/items/7"))
+        );
         assert_eq!(get(CaptureSource::Status), Some(TValue::from(201)));
-        assert_eq!(get(CaptureSource::Cookie("sid".into())), Some(TValue::from("abc")));
+        assert_eq!(
+            get(CaptureSource::Cookie("sid".into())),
+            Some(TValue::from("abc"))
+        );
         let regex = regex::Regex::new(r#""id": "(\w+)""#).unwrap();
-        assert_eq!(get(CaptureSource::Regex { regex, group: RegexGroup::Index(1) }), Some(TValue::from("x1")));
+        assert_eq!(
+            get(CaptureSource::Regex {
+                regex,
+                group: RegexGroup::Index(1)
+            }),
+            Some(TValue::from("x1"))
+        );
     }
 }

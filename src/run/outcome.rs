@@ -72,7 +72,10 @@ impl Attempt {
     }
 
     pub fn errored(error: StepError) -> Self {
-        Self { error: Some(error), ..Self::default() }
+        Self {
+            error: Some(error),
+            ..Self::default()
+        }
     }
 }
 
@@ -114,10 +117,9 @@ impl WorkflowOutcome {
     pub fn passed(&self) -> bool {
         self.error.is_none()
             && !self.interrupted
-            && self
-                .steps
-                .iter()
-                .all(|s| matches!(s.status, StepStatus::Passed | StepStatus::Skipped) || s.continue_on_error)
+            && self.steps.iter().all(|s| {
+                matches!(s.status, StepStatus::Passed | StepStatus::Skipped) || s.continue_on_error
+            })
     }
 
     pub fn count(&self, status: StepStatus) -> usize {

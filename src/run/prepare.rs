@@ -22,13 +22,20 @@ impl From<RenderError> for PrepareError {
 }
 
 /// Renders everything but provider auth, which needs the (async) token store.
-pub fn prepare(spec: &RequestSpec, ctx: &Value, secrets: &Redactor) -> Result<PreparedRequest, PrepareError> {
+pub fn prepare(
+    spec: &RequestSpec,
+    ctx: &Value,
+    secrets: &Redactor,
+) -> Result<PreparedRequest, PrepareError> {
     let method = spec.method.render(ctx)?.to_ascii_uppercase();
     let raw_url = spec.url.render(ctx)?;
     let mut url = url::Url::parse(raw_url.trim())
         .map_err(|e| PrepareError::Invalid(format!("invalid URL `{raw_url}`: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(PrepareError::Invalid(format!("unsupported URL scheme `{}` in `{raw_url}`", url.scheme())));
+        return Err(PrepareError::Invalid(format!(
+            "unsupported URL scheme `{}` in `{raw_url}`",
+            url.scheme()
+        )));
     }
     if !spec.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
@@ -59,15 +66,23 @@ pub fn prepare(spec: &RequestSpec, ctx: &Value, secrets: &Redactor) -> Result<Pr
             let username = username.render(ctx)?;
             let password = password.render(ctx)?;
             secrets.add(&password);
-            headers.push(("Authorization".into(), basic_header(&username, &password, secrets)));
+            headers.push((
+                "Authorization".into(),
+                basic_header(&username, &password, secrets),
+            ));
         }
     }
     let body = match &spec.body {
         None => PreparedBody::None,
         Some(BodySpec::Json(t)) => {
             let value = t.render(ctx)?;
-            let bytes = serde_json::to_vec(&value).map_err(|e| PrepareError::Invalid(format!("the JSON body cannot be serialized: {e}")))?;
-            PreparedBody::Bytes { bytes, content_type: Some("application/json") }
+            let bytes = serde_json::to_vec(&value).map_err(|e| {
+                PrepareError::Invalid(format!("the JSON body cannot be serialized: {e}"))
+            })?;
+            PreparedBody::Bytes {
+                bytes,
+                content_type: Some("application/json"),
+            }
         }
         Some(BodySpec::Form(fields)) => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
@@ -78,9 +93,15 @@ pub fn prepare(spec: &RequestSpec, ctx: &Value, secrets: &Redactor) -> Result<Pr
                 }
                 form.append_pair(name, &value);
             }
-            PreparedBody::Bytes { bytes: form.finish().into_bytes(), content_type: Some("application/x-www-form-urlencoded") }
+            PreparedBody::Bytes {
+                bytes: form.finish().into_bytes(),
+                content_type: Some("application/x-www-form-urlencoded"),
+            }
         }
-        Some(BodySpec::Raw(text)) => PreparedBody::Bytes { bytes: text.render(ctx)?.into_owned().into_bytes(), content_type: None },
+        Some(BodySpec::Raw(text)) => PreparedBody::Bytes {
+            bytes: text.render(ctx)?.into_owned().into_bytes(),
+            content_type: None,
+        },
         Some(BodySpec::Multipart(parts)) => {
             let mut out = Vec::with_capacity(parts.len());
             for part in parts {
@@ -90,11 +111,20 @@ pub fn prepare(spec: &RequestSpec, ctx: &Value, secrets: &Redactor) -> Result<Pr
                         if is_sensitive_field(name) {
                             secrets.add(&value);
                         }
-                        PreparedPart::Text { name: name.clone(), value }
+                        PreparedPart::Text {
+                            name: name.clone(),
+                            value,
+                        }
                     }
-                    MultipartPart::File { name, path, content_type } => {
-                        PreparedPart::File { name: name.clone(), path: path.clone(), content_type: content_type.clone() }
-                    }
+                    MultipartPart::File {
+                        name,
+                        path,
+                        content_type,
+                    } => PreparedPart::File {
+                        name: name.clone(),
+                        path: path.clone(),
+                        content_type: content_type.clone(),
+                    },
                 });
             }
             PreparedBody::Multipart(out)
@@ -116,13 +146,16 @@ pub fn prepare(spec: &RequestSpec, ctx: &Value, secrets: &Redactor) -> Result<Pr
 
 /// `Basic base64(user:password)`, registered as a secret as a whole.
 pub fn basic_header(username: &str, password: &str, secrets: &Redactor) -> String {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
     secrets.add(&encoded);
     format!("Basic {encoded}")
 }
 
 /// Replaces (or adds) the bearer token of a prepared request.
 pub fn set_bearer(req: &mut PreparedRequest, token: &str) {
-    req.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
-    req.headers.push(("Authorization".into(), format!("Bearer {token}")));
+    req.headers
+        .retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+    req.headers
+        .push(("Authorization".into(), format!("Bearer {token}")));
 }

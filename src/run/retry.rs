@@ -11,7 +11,11 @@ pub fn applies(on: &[RetryOn], attempt: &Attempt) -> bool {
     if on.is_empty() {
         return true;
     }
-    let status = attempt.exchange.as_ref().and_then(|e| e.response.as_ref()).map(|r| r.status);
+    let status = attempt
+        .exchange
+        .as_ref()
+        .and_then(|e| e.response.as_ref())
+        .map(|r| r.status);
     on.iter().any(|o| match (o, status) {
         (RetryOn::Network, None) => attempt.error.is_some(),
         (RetryOn::Status(code), Some(s)) => s == *code,
@@ -22,14 +26,19 @@ pub fn applies(on: &[RetryOn], attempt: &Attempt) -> bool {
 
 /// The wait before attempt `n + 1`: `Retry-After` on a 429 or 503 wins, capped by `max_delay`.
 pub fn delay(policy: &Retry, n: u32, response: Option<&Response>) -> Duration {
-    if let Some(d) = response.filter(|r| matches!(r.status, 429 | 503)).and_then(retry_after) {
+    if let Some(d) = response
+        .filter(|r| matches!(r.status, 429 | 503))
+        .and_then(retry_after)
+    {
         return d.min(policy.max_delay);
     }
     let base = policy.delay;
     let d = match policy.backoff {
         Backoff::Fixed => base,
         Backoff::Linear => base.saturating_mul(n),
-        Backoff::Exponential => base.saturating_mul(2u32.saturating_pow(n.saturating_sub(1).min(30))),
+        Backoff::Exponential => {
+            base.saturating_mul(2u32.saturating_pow(n.saturating_sub(1).min(30)))
+        }
     };
     let d = d.min(policy.max_delay);
     if policy.jitter {
@@ -49,7 +58,10 @@ pub fn retry_after(r: &Response) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(v).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 #[cfg(test)]
@@ -72,16 +84,45 @@ mod tests {
     fn backoff_grows_and_is_capped() {
         let ms = |b, n| delay(&policy(b), n, None).as_millis();
         assert_eq!((ms(Backoff::Fixed, 1), ms(Backoff::Fixed, 3)), (100, 100));
-        assert_eq!((ms(Backoff::Linear, 1), ms(Backoff::Linear, 3), ms(Backoff::Linear, 9)), (100, 300, 350));
-        assert_eq!((ms(Backoff::Exponential, 1), ms(Backoff::Exponential, 2), ms(Backoff::Exponential, 3)), (100, 200, 350));
+        assert_eq!(
+            (
+                ms(Backoff::Linear, 1),
+                ms(Backoff::Linear, 3),
+                ms(Backoff::Linear, 9)
+            ),
+            (100, 300, 350)
+        );
+        assert_eq!(
+            (
+                ms(Backoff::Exponential, 1),
+                ms(Backoff::Exponential, 2),
+                ms(Backoff::Exponential, 3)
+            ),
+            (100, 200, 350)
+        );
     }
 
     #[test]
     fn retry_after_is_honoured_on_429_and_capped() {
-        let r = Response::new(429, "HTTP/1.1".into(), vec![("retry-after".into(), "1".into())], vec![], Duration::ZERO);
-        assert_eq!(delay(&policy(Backoff::Fixed), 1, Some(&r)), Duration::from_millis(350));
+        let r = Response::new(
+            429,
+            "HTTP/1.1".into(),
+            vec![("retry-after".into(), "1".into())],
+            vec![],
+            Duration::ZERO,
+        );
+        assert_eq!(
+            delay(&policy(Backoff::Fixed), 1, Some(&r)),
+            Duration::from_millis(350)
+        );
         let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(100));
-        let r = Response::new(503, "HTTP/1.1".into(), vec![("retry-after".into(), date)], vec![], Duration::ZERO);
+        let r = Response::new(
+            503,
+            "HTTP/1.1".into(),
+            vec![("retry-after".into(), date)],
+            vec![],
+            Duration::ZERO,
+        );
         assert!(retry_after(&r).unwrap() > Duration::from_secs(90));
     }
 }

@@ -9,7 +9,10 @@ use minijinja::Value;
 
 use super::check::{self, describe_capture};
 use super::event::{Event, Reporter};
-use super::outcome::{Attempt, CaptureRecord, CheckFailure, Exchange, StepError, StepOutcome, StepStatus, WorkflowOutcome};
+use super::outcome::{
+    Attempt, CaptureRecord, CheckFailure, Exchange, StepError, StepOutcome, StepStatus,
+    WorkflowOutcome,
+};
 use super::prepare::{PrepareError, prepare, set_bearer};
 use super::retry;
 use super::tokens::{ProviderRequest, TokenStore};
@@ -56,10 +59,21 @@ impl Interrupt {
 }
 
 /// Runs a workflow to completion and reports it.
-pub async fn run_workflow(ctx: &RunContext, wf: &Workflow, index: usize, inputs: BTreeMap<String, Value>) -> WorkflowOutcome {
-    ctx.reporter.on_event(&Event::WorkflowStarted { index, workflow: wf });
+pub async fn run_workflow(
+    ctx: &RunContext,
+    wf: &Workflow,
+    index: usize,
+    inputs: BTreeMap<String, Value>,
+) -> WorkflowOutcome {
+    ctx.reporter.on_event(&Event::WorkflowStarted {
+        index,
+        workflow: wf,
+    });
     let outcome = WorkflowRun::new(ctx, wf, index, inputs, false).run().await;
-    ctx.reporter.on_event(&Event::WorkflowFinished { index, outcome: &outcome });
+    ctx.reporter.on_event(&Event::WorkflowFinished {
+        index,
+        outcome: &outcome,
+    });
     outcome
 }
 
@@ -75,8 +89,22 @@ struct WorkflowRun<'a> {
 }
 
 impl<'a> WorkflowRun<'a> {
-    fn new(ctx: &'a RunContext, wf: &'a Workflow, index: usize, inputs: BTreeMap<String, Value>, nested: bool) -> Self {
-        Self { ctx, wf, index, scope: Scope::new(inputs), nested, steps: Vec::new(), failed: false }
+    fn new(
+        ctx: &'a RunContext,
+        wf: &'a Workflow,
+        index: usize,
+        inputs: BTreeMap<String, Value>,
+        nested: bool,
+    ) -> Self {
+        Self {
+            ctx,
+            wf,
+            index,
+            scope: Scope::new(inputs),
+            nested,
+            steps: Vec::new(),
+            failed: false,
+        }
     }
 
     fn loc(&self, pos: Pos) -> Loc {
@@ -108,14 +136,25 @@ impl<'a> WorkflowRun<'a> {
             if timed_out {
                 let d = timeout.unwrap_or_default();
                 error = Some(StepError {
-                    message: format!("the workflow timed out after {} (its `timeout`)", crate::duration::human(d)),
+                    message: format!(
+                        "the workflow timed out after {} (its `timeout`)",
+                        crate::duration::human(d)
+                    ),
                     loc: self.loc(Pos::new(1, 1)),
                 });
             }
-            let reason = if interrupted { "interrupted" } else { "the workflow timed out" };
+            let reason = if interrupted {
+                "interrupted"
+            } else {
+                "the workflow timed out"
+            };
             let first_unfinished = self.steps.len();
             for (i, step) in self.wf.steps.iter().enumerate().skip(first_unfinished) {
-                let reason = if i == first_unfinished { format!("{reason} while this step ran") } else { reason.to_owned() };
+                let reason = if i == first_unfinished {
+                    format!("{reason} while this step ran")
+                } else {
+                    reason.to_owned()
+                };
                 let o = self.skipped(step, i, false, reason);
                 self.record(o);
             }
@@ -153,12 +192,18 @@ impl<'a> WorkflowRun<'a> {
     }
 
     fn render_error(&self, e: RenderError) -> StepError {
-        StepError { message: e.message, loc: self.loc(e.pos) }
+        StepError {
+            message: e.message,
+            loc: self.loc(e.pos),
+        }
     }
 
     fn eval_vars(&mut self) -> Result<(), StepError> {
         for var in &self.wf.vars {
-            let value = var.value.render(&self.scope.context()).map_err(|e| self.render_error(e))?;
+            let value = var
+                .value
+                .render(&self.scope.context())
+                .map_err(|e| self.render_error(e))?;
             self.scope.set_var(&var.name, value);
         }
         Ok(())
@@ -177,11 +222,16 @@ impl<'a> WorkflowRun<'a> {
     }
 
     fn record(&mut self, outcome: StepOutcome) {
-        if matches!(outcome.status, StepStatus::Failed | StepStatus::Errored) && !outcome.continue_on_error {
+        if matches!(outcome.status, StepStatus::Failed | StepStatus::Errored)
+            && !outcome.continue_on_error
+        {
             self.failed = true;
         }
         if !self.nested {
-            self.ctx.reporter.on_event(&Event::StepFinished { index: self.index, outcome: &outcome });
+            self.ctx.reporter.on_event(&Event::StepFinished {
+                index: self.index,
+                outcome: &outcome,
+            });
         }
         self.steps.push(outcome);
     }
@@ -194,7 +244,14 @@ impl<'a> WorkflowRun<'a> {
         o
     }
 
-    fn outcome(&self, step: &Step, index: usize, in_finally: bool, last: Attempt, duration: Duration) -> StepOutcome {
+    fn outcome(
+        &self,
+        step: &Step,
+        index: usize,
+        in_finally: bool,
+        last: Attempt,
+        duration: Duration,
+    ) -> StepOutcome {
         StepOutcome {
             index,
             id: step.id.clone(),
@@ -228,11 +285,22 @@ impl<'a> WorkflowRun<'a> {
             match cond.is_true(&self.scope.context()) {
                 Ok(true) => {}
                 Ok(false) => {
-                    let o = self.skipped(step, index, in_finally, format!("`if: {}` was false", cond.source()));
+                    let o = self.skipped(
+                        step,
+                        index,
+                        in_finally,
+                        format!("`if: {}` was false", cond.source()),
+                    );
                     return self.record(o);
                 }
                 Err(e) => {
-                    let o = self.outcome(step, index, in_finally, Attempt::errored(self.render_error(e)), started.elapsed());
+                    let o = self.outcome(
+                        step,
+                        index,
+                        in_finally,
+                        Attempt::errored(self.render_error(e)),
+                        started.elapsed(),
+                    );
                     return self.record(o);
                 }
             }
@@ -249,19 +317,43 @@ impl<'a> WorkflowRun<'a> {
         self.record(outcome);
     }
 
-    async fn run_loop(&mut self, step: &Step, expr: &crate::template::Expr, index: usize, in_finally: bool, started: Instant) -> StepOutcome {
+    async fn run_loop(
+        &mut self,
+        step: &Step,
+        expr: &crate::template::Expr,
+        index: usize,
+        in_finally: bool,
+        started: Instant,
+    ) -> StepOutcome {
         let items: Vec<Value> = match expr.eval(&self.scope.context()) {
             Ok(v) => match v.try_iter() {
                 Ok(iter) if v.kind() != minijinja::value::ValueKind::String => iter.collect(),
                 _ => {
                     let err = StepError {
-                        message: format!("`for_each: {}` must give a list, it gave {v}", expr.source()),
+                        message: format!(
+                            "`for_each: {}` must give a list, it gave {v}",
+                            expr.source()
+                        ),
                         loc: self.loc(expr.pos),
                     };
-                    return self.outcome(step, index, in_finally, Attempt::errored(err), started.elapsed());
+                    return self.outcome(
+                        step,
+                        index,
+                        in_finally,
+                        Attempt::errored(err),
+                        started.elapsed(),
+                    );
                 }
             },
-            Err(e) => return self.outcome(step, index, in_finally, Attempt::errored(self.render_error(e)), started.elapsed()),
+            Err(e) => {
+                return self.outcome(
+                    step,
+                    index,
+                    in_finally,
+                    Attempt::errored(self.render_error(e)),
+                    started.elapsed(),
+                );
+            }
         };
         let mut iterations = Vec::with_capacity(items.len());
         let mut last = Attempt::default();
@@ -286,7 +378,10 @@ impl<'a> WorkflowRun<'a> {
         self.scope.clear_local("item");
         self.scope.clear_local("index");
         if let Some(id) = &step.id {
-            let value = crate::template::to_value(BTreeMap::from([("iterations", Value::from(iterations.clone()))]));
+            let value = crate::template::to_value(BTreeMap::from([(
+                "iterations",
+                Value::from(iterations.clone()),
+            )]));
             self.scope.set_step(id, value);
         }
         let mut o = self.outcome(step, index, in_finally, last, started.elapsed());
@@ -306,13 +401,15 @@ impl<'a> WorkflowRun<'a> {
             self.scope.set_local("attempt", Value::from(n));
             let mut attempt = self.attempt(step).await;
             let done = match &policy.until {
-                Some(until) if attempt.error.is_none() => match until.is_true(&self.scope.context()) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        attempt.error = Some(self.render_error(e));
-                        true
+                Some(until) if attempt.error.is_none() => {
+                    match until.is_true(&self.scope.context()) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            attempt.error = Some(self.render_error(e));
+                            true
+                        }
                     }
-                },
+                }
                 _ => attempt.status() == StepStatus::Passed,
             };
             let retryable = retry::applies(&policy.on, &attempt);
@@ -323,7 +420,10 @@ impl<'a> WorkflowRun<'a> {
                             attempt.failures.push(CheckFailure {
                                 subject: "retry until".into(),
                                 expected: format!("`{}` to become true", until.source()),
-                                actual: format!("still false after {n} attempt{}", if n == 1 { "" } else { "s" }),
+                                actual: format!(
+                                    "still false after {n} attempt{}",
+                                    if n == 1 { "" } else { "s" }
+                                ),
                                 loc: self.loc(until.pos),
                             });
                         }
@@ -332,7 +432,14 @@ impl<'a> WorkflowRun<'a> {
                 self.scope.clear_local("attempt");
                 return (attempt, n);
             }
-            let delay = retry::delay(policy, n, attempt.exchange.as_ref().and_then(|e| e.response.as_deref()));
+            let delay = retry::delay(
+                policy,
+                n,
+                attempt
+                    .exchange
+                    .as_ref()
+                    .and_then(|e| e.response.as_deref()),
+            );
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = self.ctx.interrupt.wait() => {}
@@ -381,7 +488,10 @@ impl<'a> WorkflowRun<'a> {
                         Ok(true) => {}
                         Ok(false) => attempt.failures.push(CheckFailure {
                             subject: "assert".into(),
-                            expected: item.message.clone().unwrap_or_else(|| format!("`{}`", item.that.source())),
+                            expected: item
+                                .message
+                                .clone()
+                                .unwrap_or_else(|| format!("`{}`", item.that.source())),
                             actual: format!("`{}` is false", item.that.source()),
                             loc: self.loc(item.pos),
                         }),
@@ -414,12 +524,21 @@ impl<'a> WorkflowRun<'a> {
         }
         let inputs = match crate::inputs::resolve_nested(&inc.workflow, given, &self.ctx.secrets) {
             Ok(i) => i,
-            Err(msg) => return Attempt::errored(StepError { message: msg, loc: self.loc(step.pos) }),
+            Err(msg) => {
+                return Attempt::errored(StepError {
+                    message: msg,
+                    loc: self.loc(step.pos),
+                });
+            }
         };
         let run = WorkflowRun::new(self.ctx, &inc.workflow, self.index, inputs, true);
         let outcome = Box::pin(run.run()).await;
         let mut attempt = Attempt::default();
-        for s in outcome.steps.iter().filter(|s| matches!(s.status, StepStatus::Failed | StepStatus::Errored)) {
+        for s in outcome
+            .steps
+            .iter()
+            .filter(|s| matches!(s.status, StepStatus::Failed | StepStatus::Errored))
+        {
             if let Some(e) = &s.last.error {
                 attempt.error.get_or_insert(StepError {
                     message: format!("included step `{}` failed: {}", s.title, e.message),
@@ -437,9 +556,15 @@ impl<'a> WorkflowRun<'a> {
             attempt.error.get_or_insert(e);
         }
         if let Some(id) = &step.id {
-            let outputs: BTreeMap<String, Value> =
-                outcome.outputs.iter().map(|(k, v)| (k.clone(), crate::template::to_value(v))).collect();
-            self.scope.set_step(id, crate::template::to_value(BTreeMap::from([("outputs", outputs)])));
+            let outputs: BTreeMap<String, Value> = outcome
+                .outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::template::to_value(v)))
+                .collect();
+            self.scope.set_step(
+                id,
+                crate::template::to_value(BTreeMap::from([("outputs", outputs)])),
+            );
         }
         attempt
     }
@@ -449,7 +574,12 @@ impl<'a> WorkflowRun<'a> {
         let mut req = match prepare(&r.spec, &ctx, &self.ctx.secrets) {
             Ok(req) => req,
             Err(PrepareError::Render(e)) => return Attempt::errored(self.render_error(e)),
-            Err(PrepareError::Invalid(msg)) => return Attempt::errored(StepError { message: msg, loc: self.loc(step.pos) }),
+            Err(PrepareError::Invalid(msg)) => {
+                return Attempt::errored(StepError {
+                    message: msg,
+                    loc: self.loc(step.pos),
+                });
+            }
         };
         let provider = match &r.spec.auth {
             AuthSpec::Provider(name) => match self.provider(name, &ctx) {
@@ -465,7 +595,12 @@ impl<'a> WorkflowRun<'a> {
                     set_bearer(&mut req, &t);
                     token = Some(t);
                 }
-                Err(msg) => return Attempt::errored(StepError { message: msg, loc: self.loc(step.pos) }),
+                Err(msg) => {
+                    return Attempt::errored(StepError {
+                        message: msg,
+                        loc: self.loc(step.pos),
+                    });
+                }
             }
         }
         let mut result = self.send(step, req.clone()).await;
@@ -477,7 +612,12 @@ impl<'a> WorkflowRun<'a> {
                         set_bearer(&mut req, &t);
                         result = self.send(step, req).await;
                     }
-                    Err(msg) => return Attempt::errored(StepError { message: msg, loc: self.loc(step.pos) }),
+                    Err(msg) => {
+                        return Attempt::errored(StepError {
+                            message: msg,
+                            loc: self.loc(step.pos),
+                        });
+                    }
                 }
             }
         }
@@ -485,8 +625,16 @@ impl<'a> WorkflowRun<'a> {
             Ok(ex) => ex,
             Err(attempt) => return *attempt,
         };
-        let response = Arc::clone(exchange.response.as_ref().expect("a sent exchange has a response"));
-        let mut attempt = Attempt { exchange: Some(exchange), ..Attempt::default() };
+        let response = Arc::clone(
+            exchange
+                .response
+                .as_ref()
+                .expect("a sent exchange has a response"),
+        );
+        let mut attempt = Attempt {
+            exchange: Some(exchange),
+            ..Attempt::default()
+        };
         if let Some(id) = &step.id {
             self.scope.set_step(id, response_value(&response));
         }
@@ -494,7 +642,11 @@ impl<'a> WorkflowRun<'a> {
             match check::capture(c, &response) {
                 Ok(Some(v)) => {
                     if c.secret {
-                        self.ctx.secrets.add(&v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()));
+                        self.ctx.secrets.add(
+                            &v.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| v.to_string()),
+                        );
                     }
                     attempt.captures.push(CaptureRecord {
                         name: c.name.clone(),
@@ -527,7 +679,11 @@ impl<'a> WorkflowRun<'a> {
     }
 
     /// Sends a request, reporting the exchange; a transport failure becomes an errored attempt.
-    async fn send(&self, step: &Step, req: crate::http::PreparedRequest) -> Result<Exchange, Box<Attempt>> {
+    async fn send(
+        &self,
+        step: &Step,
+        req: crate::http::PreparedRequest,
+    ) -> Result<Exchange, Box<Attempt>> {
         let request = Arc::new(req);
         let result = tokio::select! {
             r = self.ctx.http.send(&request) => r,
@@ -542,15 +698,34 @@ impl<'a> WorkflowRun<'a> {
                     }
                 }
                 super::tokens::register_token_fields(&response, &self.ctx.secrets);
-                let exchange = Exchange { request, response: Some(Arc::new(response)) };
-                self.ctx.reporter.on_event(&Event::Exchange { index: self.index, step: &title, exchange: &exchange, error: None });
+                let exchange = Exchange {
+                    request,
+                    response: Some(Arc::new(response)),
+                };
+                self.ctx.reporter.on_event(&Event::Exchange {
+                    index: self.index,
+                    step: &title,
+                    exchange: &exchange,
+                    error: None,
+                });
                 Ok(exchange)
             }
             Err(e) => {
                 let message = format!("{} {}: {e}", request.method, request.url);
-                let exchange = Exchange { request, response: None };
-                self.ctx.reporter.on_event(&Event::Exchange { index: self.index, step: &title, exchange: &exchange, error: Some(&message) });
-                let mut attempt = Attempt::errored(StepError { message, loc: self.loc(step.pos) });
+                let exchange = Exchange {
+                    request,
+                    response: None,
+                };
+                self.ctx.reporter.on_event(&Event::Exchange {
+                    index: self.index,
+                    step: &title,
+                    exchange: &exchange,
+                    error: Some(&message),
+                });
+                let mut attempt = Attempt::errored(StepError {
+                    message,
+                    loc: self.loc(step.pos),
+                });
                 attempt.exchange = Some(exchange);
                 Err(Box::new(attempt))
             }
@@ -558,8 +733,17 @@ impl<'a> WorkflowRun<'a> {
     }
 
     fn provider(&self, name: &str, ctx: &Value) -> Result<ProviderRequest, StepError> {
-        let p = self.wf.auth.iter().find(|p| p.name == name).expect("provider names are checked at load");
-        let r = |t: &crate::template::Text| t.render(ctx).map(|s| s.into_owned()).map_err(|e| self.render_error(e));
+        let p = self
+            .wf
+            .auth
+            .iter()
+            .find(|p| p.name == name)
+            .expect("provider names are checked at load");
+        let r = |t: &crate::template::Text| {
+            t.render(ctx)
+                .map(|s| s.into_owned())
+                .map_err(|e| self.render_error(e))
+        };
         let client = match &p.client {
             Some(c) => Some((r(&c.id)?, r(&c.secret)?)),
             None => None,
@@ -568,7 +752,11 @@ impl<'a> WorkflowRun<'a> {
             name: p.name.clone(),
             token_url: r(&p.token_url)?,
             grant_type: r(&p.grant_type)?,
-            params: p.params.iter().map(|(k, v)| Ok((k.clone(), r(v)?))).collect::<Result<_, StepError>>()?,
+            params: p
+                .params
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), r(v)?)))
+                .collect::<Result<_, StepError>>()?,
             client,
             scope: p.scope.as_ref().map(r).transpose()?,
             refresh_at: p.refresh_at,
@@ -580,15 +768,27 @@ impl<'a> WorkflowRun<'a> {
         let reporter = Arc::clone(&self.ctx.reporter);
         let title = format!("auth provider `{}`", p.name);
         let on_exchange = move |ex: &Exchange, error: Option<&str>| {
-            reporter.on_event(&Event::Exchange { index, step: &title, exchange: ex, error });
+            reporter.on_event(&Event::Exchange {
+                index,
+                step: &title,
+                exchange: ex,
+                error,
+            });
         };
-        let token = self.ctx.tokens.token(&self.ctx.http, &self.ctx.secrets, p, stale, &on_exchange).await?;
+        let token = self
+            .ctx
+            .tokens
+            .token(&self.ctx.http, &self.ctx.secrets, p, stale, &on_exchange)
+            .await?;
         self.ctx.secrets.add(&token);
         Ok(token)
     }
 }
 
-async fn with_timeout<F: std::future::Future>(timeout: Option<Duration>, fut: F) -> Option<F::Output> {
+async fn with_timeout<F: std::future::Future>(
+    timeout: Option<Duration>,
+    fut: F,
+) -> Option<F::Output> {
     match timeout {
         Some(t) => tokio::time::timeout(t, fut).await.ok(),
         None => Some(fut.await),
@@ -604,7 +804,12 @@ fn response_value(r: &Response) -> Value {
     let response = BTreeMap::from([
         ("status", Value::from(r.status)),
         ("headers", crate::template::to_value(&headers)),
-        ("json", r.json().map(crate::template::to_value).unwrap_or(Value::from(()))),
+        (
+            "json",
+            r.json()
+                .map(crate::template::to_value)
+                .unwrap_or(Value::from(())),
+        ),
         ("body", Value::from(r.text().into_owned())),
         ("duration_ms", Value::from(r.duration.as_millis() as u64)),
     ]);
@@ -615,14 +820,21 @@ fn response_value(r: &Response) -> Value {
 fn iteration_value(a: &Attempt) -> Value {
     let mut map = BTreeMap::new();
     if let Some(resp) = a.exchange.as_ref().and_then(|e| e.response.as_deref()) {
-        if let Some(r) = response_value(resp).get_attr("response").ok() {
+        if let Ok(r) = response_value(resp).get_attr("response") {
             map.insert("response".to_owned(), r);
         }
     }
     let captures: BTreeMap<String, Value> = a
         .captures
         .iter()
-        .map(|c| (c.name.clone(), serde_json::from_str::<serde_json::Value>(&c.value).map(crate::template::to_value).unwrap_or_default()))
+        .map(|c| {
+            (
+                c.name.clone(),
+                serde_json::from_str::<serde_json::Value>(&c.value)
+                    .map(crate::template::to_value)
+                    .unwrap_or_default(),
+            )
+        })
         .collect();
     map.insert("captures".to_owned(), crate::template::to_value(captures));
     crate::template::to_value(map)

@@ -101,14 +101,19 @@ impl TokenStore {
                 let mut grant = provider.clone();
                 grant.grant_type = "refresh_token".into();
                 grant.params = vec![("refresh_token".into(), refresh)];
-                if let Ok(t) = self.fetch(http, secrets, &grant, provider.refresh_at, on_exchange).await {
+                if let Ok(t) = self
+                    .fetch(http, secrets, &grant, provider.refresh_at, on_exchange)
+                    .await
+                {
                     let access = t.access.clone();
                     *slot = Some(t);
                     return Ok(access);
                 }
             }
         }
-        let token = self.fetch(http, secrets, provider, provider.refresh_at, on_exchange).await?;
+        let token = self
+            .fetch(http, secrets, provider, provider.refresh_at, on_exchange)
+            .await?;
         let access = token.access.clone();
         *slot = Some(token);
         Ok(access)
@@ -122,8 +127,14 @@ impl TokenStore {
         refresh_at: f64,
         on_exchange: &(dyn Fn(&Exchange, Option<&str>) + Send + Sync),
     ) -> Result<Token, String> {
-        self.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let url = url::Url::parse(&p.token_url).map_err(|e| format!("auth provider `{}`: invalid token_url `{}`: {e}", p.name, p.token_url))?;
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let url = url::Url::parse(&p.token_url).map_err(|e| {
+            format!(
+                "auth provider `{}`: invalid token_url `{}`: {e}",
+                p.name, p.token_url
+            )
+        })?;
         // Built in its own scope: the serializer is not `Send` and must not live across an await.
         let form = {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
@@ -140,7 +151,10 @@ impl TokenStore {
         let mut headers = vec![("Accept".to_owned(), "application/json".to_owned())];
         if let Some((id, secret)) = &p.client {
             secrets.add(secret);
-            headers.push(("Authorization".into(), super::prepare::basic_header(id, secret, secrets)));
+            headers.push((
+                "Authorization".into(),
+                super::prepare::basic_header(id, secret, secrets),
+            ));
         }
         let request = PreparedRequest {
             method: "POST".into(),
@@ -159,12 +173,24 @@ impl TokenStore {
             Ok(r) => Arc::new(r),
             Err(e) => {
                 let msg = format!("auth provider `{}`: token request failed: {e}", p.name);
-                on_exchange(&Exchange { request, response: None }, Some(&msg));
+                on_exchange(
+                    &Exchange {
+                        request,
+                        response: None,
+                    },
+                    Some(&msg),
+                );
                 return Err(msg);
             }
         };
         register_token_fields(&response, secrets);
-        on_exchange(&Exchange { request, response: Some(Arc::clone(&response)) }, None);
+        on_exchange(
+            &Exchange {
+                request,
+                response: Some(Arc::clone(&response)),
+            },
+            None,
+        );
         parse_token(&p.name, &response, sent, refresh_at)
     }
 }
@@ -183,13 +209,24 @@ pub fn register_token_fields(response: &Response, secrets: &Redactor) {
     }
 }
 
-fn parse_token(name: &str, response: &Response, sent: SystemTime, refresh_at: f64) -> Result<Token, String> {
+fn parse_token(
+    name: &str,
+    response: &Response,
+    sent: SystemTime,
+    refresh_at: f64,
+) -> Result<Token, String> {
     let json = response.json();
     if !(200..300).contains(&response.status) {
-        let detail = json.map(provider_error).unwrap_or_else(|| crate::run::check::excerpt(&response.text(), 200));
-        return Err(format!("auth provider `{name}`: the token endpoint answered {}: {detail}", response.status));
+        let detail = json
+            .map(provider_error)
+            .unwrap_or_else(|| crate::run::check::excerpt(&response.text(), 200));
+        return Err(format!(
+            "auth provider `{name}`: the token endpoint answered {}: {detail}",
+            response.status
+        ));
     }
-    let json = json.ok_or_else(|| format!("auth provider `{name}`: the token response is not JSON"))?;
+    let json =
+        json.ok_or_else(|| format!("auth provider `{name}`: the token response is not JSON"))?;
     let access = json
         .get("access_token")
         .and_then(|v| v.as_str())
@@ -209,13 +246,22 @@ fn parse_token(name: &str, response: &Response, sent: SystemTime, refresh_at: f6
             let at = SystemTime::UNIX_EPOCH + Duration::from_secs(exp);
             at.duration_since(sent).ok()
         });
-    Ok(Token { access, refresh, renew_after: lifetime.map(|l| sent + l.mul_f64(refresh_at)) })
+    Ok(Token {
+        access,
+        refresh,
+        renew_after: lifetime.map(|l| sent + l.mul_f64(refresh_at)),
+    })
 }
 
 /// The provider's own words: IAM's `errorCode`/`errorMessage`, OAuth2's `error`/`error_description`.
 fn provider_error(json: &serde_json::Value) -> String {
     let s = |k: &str| json.get(k).and_then(|v| v.as_str());
-    match (s("errorCode"), s("errorMessage"), s("error"), s("error_description")) {
+    match (
+        s("errorCode"),
+        s("errorMessage"),
+        s("error"),
+        s("error_description"),
+    ) {
         (Some(code), msg, _, _) => format!("{code} {}", msg.unwrap_or("")).trim().to_owned(),
         (None, _, Some(err), desc) => format!("{err} {}", desc.unwrap_or("")).trim().to_owned(),
         _ => crate::run::check::excerpt(&json.to_string(), 200),

@@ -5,7 +5,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// IAM's `{errorCode, errorMessage, context}` body (token endpoint, missing bearer).
-pub fn iam(status: StatusCode, code: &str, message: &str, details: Option<&str>, tid: &str) -> Response {
+pub fn iam(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    details: Option<&str>,
+    tid: &str,
+) -> Response {
     let now = time::OffsetDateTime::now_utc();
     let stamp = format!(
         "{:02}.{:02}.{:04} {:02}:{:02}:{:02}:{:03} UTC",
@@ -42,7 +48,13 @@ pub fn iam(status: StatusCode, code: &str, message: &str, details: Option<&str>,
 }
 
 /// The IAM Identity API's `ExceptionResponse` body.
-pub fn identity(status: StatusCode, code: &str, message_code: &str, message: &str, tid: &str) -> Response {
+pub fn identity(
+    status: StatusCode,
+    code: &str,
+    message_code: &str,
+    message: &str,
+    tid: &str,
+) -> Response {
     let body = json!({
         "context": { "transaction_id": tid, "operation": "", "user_agent": "", "url": "", "instance_id": "", "thread_id": "", "host": "", "start_time": "", "end_time": "", "elapsed_time": "", "cluster_name": "" },
         "status_code": status.as_u16().to_string(),

@@ -25,7 +25,8 @@ pub const KEY_ID: &str = "20261128-sandbox";
 pub const APIKEY_GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
 
 pub fn encoding_key() -> jsonwebtoken::EncodingKey {
-    jsonwebtoken::EncodingKey::from_rsa_pem(SIGNING_KEY).expect("the embedded sandbox key is a valid RSA PEM")
+    jsonwebtoken::EncodingKey::from_rsa_pem(SIGNING_KEY)
+        .expect("the embedded sandbox key is a valid RSA PEM")
 }
 
 pub async fn keys() -> axum::Json<serde_json::Value> {
@@ -36,14 +37,24 @@ pub async fn keys() -> axum::Json<serde_json::Value> {
 
 pub async fn wrong_method(headers: HeaderMap) -> Response {
     let tid = super::transaction_id(&headers);
-    errors::iam(StatusCode::METHOD_NOT_ALLOWED, "BXNIM0060E", "Generic web application exception.", Some("HTTP 405 Method Not Allowed"), &tid)
+    errors::iam(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "BXNIM0060E",
+        "Generic web application exception.",
+        Some("HTTP 405 Method Not Allowed"),
+        &tid,
+    )
 }
 
 /// The client id of an HTTP Basic client authentication, if one was sent and is well-formed.
 fn basic_client(headers: &HeaderMap) -> Option<String> {
     let value = headers.get("authorization")?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     (!id.is_empty() && !secret.is_empty()).then(|| id.to_owned())
@@ -52,22 +63,48 @@ fn basic_client(headers: &HeaderMap) -> Option<String> {
 pub async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
     let tid = super::transaction_id(&headers);
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
-    let bad = |code: &str, msg: &str, details: Option<&str>| errors::iam(StatusCode::BAD_REQUEST, code, msg, details, &tid);
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let bad = |code: &str, msg: &str, details: Option<&str>| {
+        errors::iam(StatusCode::BAD_REQUEST, code, msg, details, &tid)
+    };
 
     if let Some(rt) = field("response_type") {
-        if rt.split(',').any(|t| !matches!(t.trim(), "cloud_iam" | "uaa" | "ims_portal" | "delegated_refresh_token")) {
-            return bad("BXNIM0106E", "Validation failed: the response_type parameter is invalid. Valid values are cloud_iam, uaa, ims_portal, delegated_refresh_token.", None);
+        if rt.split(',').any(|t| {
+            !matches!(
+                t.trim(),
+                "cloud_iam" | "uaa" | "ims_portal" | "delegated_refresh_token"
+            )
+        }) {
+            return bad(
+                "BXNIM0106E",
+                "Validation failed: the response_type parameter is invalid. Valid values are cloud_iam, uaa, ims_portal, delegated_refresh_token.",
+                None,
+            );
         }
     }
     let client = basic_client(&headers);
     let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
     state.token_requests += 1;
     let key_id = match field("grant_type") {
-        None => return bad("BXNIM0109E", "Property missing or empty.", Some("Property 'grant_type' is missing or empty.")),
+        None => {
+            return bad(
+                "BXNIM0109E",
+                "Property missing or empty.",
+                Some("Property 'grant_type' is missing or empty."),
+            );
+        }
         Some(APIKEY_GRANT) => {
             let Some(apikey) = field("apikey") else {
-                return bad("BXNIM0109E", "Property missing or empty.", Some("Property 'apikey' is missing or empty."));
+                return bad(
+                    "BXNIM0109E",
+                    "Property missing or empty.",
+                    Some("Property 'apikey' is missing or empty."),
+                );
             };
             match state.apikey_by_value(apikey) {
                 Some(k) => k.id.clone(),
@@ -76,16 +113,29 @@ pub async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
         }
         Some("refresh_token") => {
             let Some(rt) = field("refresh_token") else {
-                return bad("BXNIM0109E", "Property missing or empty.", Some("Property 'refresh_token' is missing or empty."));
+                return bad(
+                    "BXNIM0109E",
+                    "Property missing or empty.",
+                    Some("Property 'refresh_token' is missing or empty."),
+                );
             };
             // A refresh token is bound to the client that obtained it, and to a live key.
             match state.refresh_tokens.get(rt) {
-                Some(info) if Some(&info.client) == client.as_ref() && state.apikeys.contains_key(&info.apikey_id) => info.apikey_id.clone(),
+                Some(info)
+                    if Some(&info.client) == client.as_ref()
+                        && state.apikeys.contains_key(&info.apikey_id) =>
+                {
+                    info.apikey_id.clone()
+                }
                 _ => return bad("BXNIM0407E", "The refresh token is invalid.", None),
             }
         }
         Some(other) => {
-            return bad("BXNIM0109E", "Property missing or empty.", Some(&format!("Unsupported grant_type '{other}'.")));
+            return bad(
+                "BXNIM0109E",
+                "Property missing or empty.",
+                Some(&format!("Unsupported grant_type '{other}'.")),
+            );
         }
     };
     let key = &state.apikeys[&key_id];
@@ -120,14 +170,35 @@ pub async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
     header.kid = Some(KEY_ID.to_owned());
     let access_token = match jsonwebtoken::encode(&header, &claims, &sb.signing_key) {
         Ok(t) => t,
-        Err(e) => return errors::iam(StatusCode::INTERNAL_SERVER_ERROR, "BXNIM0001E", &format!("signing failed: {e}"), None, &tid),
+        Err(e) => {
+            return errors::iam(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "BXNIM0001E",
+                &format!("signing failed: {e}"),
+                None,
+                &tid,
+            );
+        }
     };
-    state.tokens.insert(access_token.clone(), TokenInfo { iam_id, account_id, expires: exp });
+    state.tokens.insert(
+        access_token.clone(),
+        TokenInfo {
+            iam_id,
+            account_id,
+            expires: exp,
+        },
+    );
     // IAM issues usable refresh tokens to clients that authenticate (such as `bx:bx`).
     let refresh_token = match client {
         Some(client) => {
             let rt = state.opaque(64);
-            state.refresh_tokens.insert(rt.clone(), RefreshInfo { apikey_id: key_id, client });
+            state.refresh_tokens.insert(
+                rt.clone(),
+                RefreshInfo {
+                    apikey_id: key_id,
+                    client,
+                },
+            );
             rt
         }
         None => "not_supported".to_owned(),

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -48,11 +47,23 @@ fn with_etag(status: StatusCode, body: Value, etag: &str, tid: &str) -> Response
 }
 
 fn not_found(tid: &str) -> Response {
-    errors::identity(StatusCode::NOT_FOUND, "not_found", "BXNIM0502E", "API key not found.", tid)
+    errors::identity(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "BXNIM0502E",
+        "API key not found.",
+        tid,
+    )
 }
 
 fn bad_request(message: &str, tid: &str) -> Response {
-    errors::identity(StatusCode::BAD_REQUEST, "invalid_request", "BXNIM0109E", message, tid)
+    errors::identity(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "BXNIM0109E",
+        message,
+        tid,
+    )
 }
 
 pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -70,31 +81,68 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
     };
     let account_id = text("account_id").unwrap_or(&caller.account_id).to_owned();
     if account_id != caller.account_id {
-        return errors::identity(StatusCode::FORBIDDEN, "forbidden", "BXNIM0513E", "You are not authorized to create API keys in this account.", &tid);
+        return errors::identity(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "BXNIM0513E",
+            "You are not authorized to create API keys in this account.",
+            &tid,
+        );
     }
     let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
     let value = match text("apikey") {
-        Some(v) if v.len() < 32 => return bad_request("A provided API key value must be at least 32 characters.", &tid),
+        Some(v) if v.len() < 32 => {
+            return bad_request(
+                "A provided API key value must be at least 32 characters.",
+                &tid,
+            );
+        }
         Some(v) if state.apikey_by_value(v).is_some() => {
-            return errors::identity(StatusCode::CONFLICT, "conflict", "BXNIM0514E", "The API key value is already in use.", &tid);
+            return errors::identity(
+                StatusCode::CONFLICT,
+                "conflict",
+                "BXNIM0514E",
+                "The API key value is already in use.",
+                &tid,
+            );
         }
         Some(v) => v.to_owned(),
         None => state.apikey_value(),
     };
     let description = text("description").map(str::to_owned);
-    let id = state.add_apikey(value, name, iam_id, &account_id, &caller.iam_id, description);
+    let id = state.add_apikey(
+        value,
+        name,
+        iam_id,
+        &account_id,
+        &caller.iam_id,
+        description,
+    );
     let key = &state.apikeys[&id];
-    with_etag(StatusCode::CREATED, render(key, true), &entity_tag(key), &tid)
+    with_etag(
+        StatusCode::CREATED,
+        render(key, true),
+        &entity_tag(key),
+        &tid,
+    )
 }
 
-pub async fn get(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn get(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let tid = transaction_id(&headers);
     let caller = match sb.authenticate(&headers, &tid) {
         Ok(c) => c,
         Err(r) => return r,
     };
     let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
-    match state.apikeys.get(&id).filter(|k| k.account_id == caller.account_id) {
+    match state
+        .apikeys
+        .get(&id)
+        .filter(|k| k.account_id == caller.account_id)
+    {
         Some(k) => with_etag(StatusCode::OK, render(k, false), &entity_tag(k), &tid),
         None => not_found(&tid),
     }
@@ -112,7 +160,11 @@ pub async fn details(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Resp
     }
 }
 
-pub async fn list(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+pub async fn list(
+    State(sb): State<Arc<Sandbox>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let tid = transaction_id(&headers);
     let caller = match sb.authenticate(&headers, &tid) {
         Ok(c) => c,
@@ -128,7 +180,10 @@ pub async fn list(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String
         Some(Ok(n)) => n,
         Some(Err(_)) => return bad_request("Invalid pagetoken.", &tid),
     };
-    let account = q.get("account_id").cloned().unwrap_or(caller.account_id.clone());
+    let account = q
+        .get("account_id")
+        .cloned()
+        .unwrap_or(caller.account_id.clone());
     let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
     let matching: Vec<&ApiKey> = state
         .apikeys
@@ -136,19 +191,35 @@ pub async fn list(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String
         .filter(|k| k.account_id == account && k.account_id == caller.account_id)
         .filter(|k| q.get("iam_id").is_none_or(|i| &k.iam_id == i))
         .collect();
-    let page: Vec<Value> = matching.iter().skip(offset).take(pagesize).map(|k| render(k, false)).collect();
-    let base = format!("{}/v1/apikeys?account_id={account}&pagesize={pagesize}", super::base_url(&headers));
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(pagesize)
+        .map(|k| render(k, false))
+        .collect();
+    let base = format!(
+        "{}/v1/apikeys?account_id={account}&pagesize={pagesize}",
+        super::base_url(&headers)
+    );
     let mut body = json!({ "offset": offset, "limit": pagesize, "first": base, "apikeys": page });
     if offset + pagesize < matching.len() {
         body["next"] = Value::from(format!("{base}&pagetoken={}", offset + pagesize));
     }
     if offset > 0 {
-        body["previous"] = Value::from(format!("{base}&pagetoken={}", offset.saturating_sub(pagesize)));
+        body["previous"] = Value::from(format!(
+            "{base}&pagetoken={}",
+            offset.saturating_sub(pagesize)
+        ));
     }
     errors::with_tid(StatusCode::OK, body, &tid)
 }
 
-pub async fn update(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn update(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let tid = transaction_id(&headers);
     let caller = match sb.authenticate(&headers, &tid) {
         Ok(c) => c,
@@ -161,11 +232,21 @@ pub async fn update(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, head
         return bad_request("The request body is not valid JSON.", &tid);
     };
     let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(key) = state.apikeys.get_mut(&id).filter(|k| k.account_id == caller.account_id) else {
+    let Some(key) = state
+        .apikeys
+        .get_mut(&id)
+        .filter(|k| k.account_id == caller.account_id)
+    else {
         return not_found(&tid);
     };
     if if_match != "*" && if_match.trim_matches('"') != entity_tag(key) {
-        return errors::identity(StatusCode::CONFLICT, "conflict", "BXNIM0511E", "The entity tag does not match; the API key was changed.", &tid);
+        return errors::identity(
+            StatusCode::CONFLICT,
+            "conflict",
+            "BXNIM0511E",
+            "The entity tag does not match; the API key was changed.",
+            &tid,
+        );
     }
     if let Some(name) = req.get("name").and_then(Value::as_str) {
         key.name = name.to_owned();
@@ -178,17 +259,24 @@ pub async fn update(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, head
     with_etag(StatusCode::OK, render(key, false), &entity_tag(key), &tid)
 }
 
-pub async fn delete(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn delete(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let tid = transaction_id(&headers);
     let caller = match sb.authenticate(&headers, &tid) {
         Ok(c) => c,
         Err(r) => return r,
     };
     let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
-    if state.apikeys.get(&id).is_none_or(|k| k.account_id != caller.account_id) {
+    if state
+        .apikeys
+        .get(&id)
+        .is_none_or(|k| k.account_id != caller.account_id)
+    {
         return not_found(&tid);
     }
     state.apikeys.remove(&id);
     (StatusCode::NO_CONTENT, [("transaction-id", tid)]).into_response()
 }
-

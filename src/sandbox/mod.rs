@@ -2,6 +2,9 @@
 //! (IAM tokens, IAM Identity API keys, the SCC Configuration API), in memory, on loopback.
 //! It answers on any host name and routes on the path alone, as the recipes' base URLs vary.
 
+// Handlers return early with a ready error response; boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 mod errors;
 mod iam;
 mod identity;
@@ -94,16 +97,28 @@ impl Handle {
 /// Starts the sandbox on the current tokio runtime.
 pub async fn start(config: Config, log: Option<LogSink>) -> Result<Handle, String> {
     if !config.addr.ip().is_loopback() {
-        return Err(format!("the sandbox listens on loopback only, not {}", config.addr.ip()));
+        return Err(format!(
+            "the sandbox listens on loopback only, not {}",
+            config.addr.ip()
+        ));
     }
-    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let mut st = state::State::new(config.seed);
     let account_id = config.account_id.clone().unwrap_or_else(|| st.hex(32));
     let apikey_generated = config.apikey.is_none();
     let apikey = config.apikey.clone().unwrap_or_else(|| st.apikey_value());
     let iam_id = format!("iam-ServiceId-{}", st.uuid());
-    st.add_apikey(apikey.clone(), "apiflow-sandbox-seed", &iam_id, &account_id, &iam_id, Some("seeded by apiflow sandbox".into()));
+    st.add_apikey(
+        apikey.clone(),
+        "apiflow-sandbox-seed",
+        &iam_id,
+        &account_id,
+        &iam_id,
+        Some("seeded by apiflow sandbox".into()),
+    );
     let sandbox = Arc::new(Sandbox {
         config,
         state: Mutex::new(st),
@@ -136,13 +151,24 @@ fn router(sb: Arc<Sandbox>) -> Router {
         .route("/identity/keys", get(iam::keys))
         .route("/v1/apikeys", post(identity::create).get(identity::list))
         .route("/v1/apikeys/details", get(identity::details))
-        .route("/v1/apikeys/{id}", get(identity::get).put(identity::update).delete(identity::delete))
+        .route(
+            "/v1/apikeys/{id}",
+            get(identity::get)
+                .put(identity::update)
+                .delete(identity::delete),
+        )
         .route("/config/v1/rules", post(scc::create).get(scc::list))
-        .route("/config/v1/rules/{id}", get(scc::get).put(scc::update).delete(scc::delete))
+        .route(
+            "/config/v1/rules/{id}",
+            get(scc::get).put(scc::update).delete(scc::delete),
+        )
         .route("/sandbox/v1/revoke-tokens", post(revoke_tokens))
         .route("/sandbox/v1/stats", get(stats))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&sb), faults_and_log))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&sb),
+            faults_and_log,
+        ))
         .with_state(sb)
 }
 
@@ -157,19 +183,31 @@ pub(crate) fn transaction_id(headers: &HeaderMap) -> String {
 
 /// `http://host` as the client addressed us, for paging links.
 pub(crate) fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1");
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
     format!("http://{host}")
 }
 
 impl Sandbox {
     fn bearer(&self, headers: &HeaderMap) -> Option<TokenInfo> {
         let value = headers.get("authorization")?.to_str().ok()?;
-        let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).token(token.trim())
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))?;
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .token(token.trim())
     }
 
     /// IAM REST APIs: a missing or invalid bearer is a 401 BXNIM0308E.
-    pub(crate) fn authenticate(&self, headers: &HeaderMap, tid: &str) -> Result<TokenInfo, Response> {
+    pub(crate) fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        tid: &str,
+    ) -> Result<TokenInfo, Response> {
         self.bearer(headers).ok_or_else(|| {
             let (code, msg) = match headers.get("authorization") {
                 None => ("BXNIM0308E", "No authorization header found"),
@@ -179,19 +217,38 @@ impl Sandbox {
         })
     }
 
-    pub(crate) fn authenticate_scc(&self, headers: &HeaderMap, tid: &str) -> Result<TokenInfo, Response> {
-        self.bearer(headers)
-            .ok_or_else(|| errors::scc(StatusCode::UNAUTHORIZED, "unauthorized", "The token is missing, invalid or expired", tid))
+    pub(crate) fn authenticate_scc(
+        &self,
+        headers: &HeaderMap,
+        tid: &str,
+    ) -> Result<TokenInfo, Response> {
+        self.bearer(headers).ok_or_else(|| {
+            errors::scc(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "The token is missing, invalid or expired",
+                tid,
+            )
+        })
     }
 }
 
 async fn not_found(headers: HeaderMap) -> Response {
-    errors::scc(StatusCode::NOT_FOUND, "not_found", "The requested resource was not found", &transaction_id(&headers))
+    errors::scc(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "The requested resource was not found",
+        &transaction_id(&headers),
+    )
 }
 
 /// Sandbox-only: invalidates every issued access token, to test recovery from a 401.
 async fn revoke_tokens(State(sb): State<Arc<Sandbox>>) -> StatusCode {
-    sb.state.lock().unwrap_or_else(|e| e.into_inner()).tokens.clear();
+    sb.state
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .tokens
+        .clear();
     StatusCode::NO_CONTENT
 }
 
@@ -223,17 +280,36 @@ async fn faults_and_log(State(sb): State<Arc<Sandbox>>, req: Request, next: Next
         w.1 > limit
     });
     let response = if limited {
-        let mut r = errors::iam(StatusCode::TOO_MANY_REQUESTS, "BXNIM0429E", "Too many requests.", None, &transaction_id(req.headers()));
-        r.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+        let mut r = errors::iam(
+            StatusCode::TOO_MANY_REQUESTS,
+            "BXNIM0429E",
+            "Too many requests.",
+            None,
+            &transaction_id(req.headers()),
+        );
+        r.headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
         r
-    } else if sb.config.fail_rate > 0.0 && rand::rng().random_bool(sb.config.fail_rate.clamp(0.0, 1.0)) {
-        (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "1")], "Service Unavailable").into_response()
+    } else if sb.config.fail_rate > 0.0
+        && rand::rng().random_bool(sb.config.fail_rate.clamp(0.0, 1.0))
+    {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "1")],
+            "Service Unavailable",
+        )
+            .into_response()
     } else {
         next.run(req).await
     };
     if let Some(log) = &sb.log {
         let us = started.elapsed().as_micros();
-        log(&format!("{method} {path} {} {}.{:03}ms", response.status().as_u16(), us / 1000, us % 1000));
+        log(&format!(
+            "{method} {path} {} {}.{:03}ms",
+            response.status().as_u16(),
+            us / 1000,
+            us % 1000
+        ));
     }
     response
 }

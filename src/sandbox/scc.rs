@@ -20,7 +20,10 @@ const FORBIDDEN: &str = "The token is not authorized to perform the operation";
 const BAD_IF_MATCH: &str = "The provided If-Match value is malformed";
 
 fn etag(rule_id: &str, version: u64) -> String {
-    format!("\"{version}-{}\"", &rule_id.trim_start_matches("rule-")[..8])
+    format!(
+        "\"{version}-{}\"",
+        &rule_id.trim_start_matches("rule-")[..8]
+    )
 }
 
 /// Checks a rule body; the message says what is wrong.
@@ -31,7 +34,10 @@ fn validate(rule: &Value) -> Result<(), String> {
             return Err(format!("the rule is missing the string `{key}`"));
         }
     }
-    let target = obj.get("target").and_then(Value::as_object).ok_or("the rule is missing `target`")?;
+    let target = obj
+        .get("target")
+        .and_then(Value::as_object)
+        .ok_or("the rule is missing `target`")?;
     for key in ["service_name", "resource_kind"] {
         if !target.get(key).is_some_and(Value::is_string) {
             return Err(format!("`target` is missing the string `{key}`"));
@@ -40,17 +46,33 @@ fn validate(rule: &Value) -> Result<(), String> {
     if !obj.get("required_config").is_some_and(Value::is_object) {
         return Err("the rule is missing `required_config`".into());
     }
-    let actions = obj.get("enforcement_actions").and_then(Value::as_array).ok_or("the rule is missing `enforcement_actions`")?;
-    if actions.iter().any(|a| !matches!(a.get("action").and_then(Value::as_str), Some("disallow" | "audit_log"))) {
+    let actions = obj
+        .get("enforcement_actions")
+        .and_then(Value::as_array)
+        .ok_or("the rule is missing `enforcement_actions`")?;
+    if actions.iter().any(|a| {
+        !matches!(
+            a.get("action").and_then(Value::as_str),
+            Some("disallow" | "audit_log")
+        )
+    }) {
         return Err("each enforcement action must be `disallow` or `audit_log`".into());
     }
     match obj.get("rule_type").and_then(Value::as_str) {
         None | Some("user_defined") => Ok(()),
-        Some(other) => Err(format!("rule_type `{other}` cannot be created; use `user_defined`")),
+        Some(other) => Err(format!(
+            "rule_type `{other}` cannot be created; use `user_defined`"
+        )),
     }
 }
 
-fn rule_body(input: &Map<String, Value>, rule_id: &str, account_id: &str, caller: &TokenInfo, created: Option<(&str, &str)>) -> Value {
+fn rule_body(
+    input: &Map<String, Value>,
+    rule_id: &str,
+    account_id: &str,
+    caller: &TokenInfo,
+    created: Option<(&str, &str)>,
+) -> Value {
     let now = scc_date();
     let (creation_date, created_by) = created.unwrap_or((&now, &caller.iam_id));
     json!({
@@ -77,11 +99,23 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
         Ok(c) => c,
         Err(r) => return r,
     };
-    let Some(items) = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("rules").and_then(Value::as_array).cloned()) else {
-        return errors::scc(StatusCode::BAD_REQUEST, "bad_request", "The body must be {\"rules\": [...]}", &tid);
+    let Some(items) = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("rules").and_then(Value::as_array).cloned())
+    else {
+        return errors::scc(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The body must be {\"rules\": [...]}",
+            &tid,
+        );
     };
     // A rule for another account refuses the whole request.
-    let foreign = items.iter().any(|i| i.pointer("/rule/account_id").and_then(Value::as_str).is_some_and(|a| a != caller.account_id));
+    let foreign = items.iter().any(|i| {
+        i.pointer("/rule/account_id")
+            .and_then(Value::as_str)
+            .is_some_and(|a| a != caller.account_id)
+    });
     if foreign {
         return errors::scc(StatusCode::FORBIDDEN, "forbidden", FORBIDDEN, &tid);
     }
@@ -89,13 +123,30 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
     let mut results = Vec::new();
     let mut any_failed = false;
     for (n, item) in items.iter().enumerate() {
-        let request_id = item.get("request_id").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| (n + 1).to_string());
+        let request_id = item
+            .get("request_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| (n + 1).to_string());
         let rule = item.get("rule").cloned().unwrap_or(Value::Null);
         match validate(&rule) {
             Ok(()) => {
                 let rule_id = format!("rule-{}", state.uuid());
-                let body = rule_body(rule.as_object().expect("validated"), &rule_id, &caller.account_id, &caller, None);
-                state.rules.insert(rule_id, Rule { body: body.clone(), account_id: caller.account_id.clone(), version: 1 });
+                let body = rule_body(
+                    rule.as_object().expect("validated"),
+                    &rule_id,
+                    &caller.account_id,
+                    &caller,
+                    None,
+                );
+                state.rules.insert(
+                    rule_id,
+                    Rule {
+                        body: body.clone(),
+                        account_id: caller.account_id.clone(),
+                        version: 1,
+                    },
+                );
                 results.push(json!({ "request_id": request_id, "status_code": 201, "rule": body }));
             }
             Err(msg) => {
@@ -104,28 +155,51 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
             }
         }
     }
-    let status = if any_failed { StatusCode::MULTI_STATUS } else { StatusCode::CREATED };
+    let status = if any_failed {
+        StatusCode::MULTI_STATUS
+    } else {
+        StatusCode::CREATED
+    };
     errors::with_tid(status, json!({ "rules": results }), &tid)
 }
 
-pub async fn list(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+pub async fn list(
+    State(sb): State<Arc<Sandbox>>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let tid = transaction_id(&headers);
     let caller = match sb.authenticate_scc(&headers, &tid) {
         Ok(c) => c,
         Err(r) => return r,
     };
     let Some(account) = q.get("account_id") else {
-        return errors::scc(StatusCode::BAD_REQUEST, "bad_request", "The account_id query parameter is required", &tid);
+        return errors::scc(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The account_id query parameter is required",
+            &tid,
+        );
     };
     if *account != caller.account_id {
         return errors::scc(StatusCode::FORBIDDEN, "forbidden", FORBIDDEN, &tid);
     }
     let parse = |k: &str, default: usize| q.get(k).map_or(Ok(default), |v| v.parse::<usize>());
     let (Ok(limit), Ok(offset)) = (parse("limit", 100), parse("offset", 0)) else {
-        return errors::scc(StatusCode::BAD_REQUEST, "bad_request", "limit and offset must be whole numbers", &tid);
+        return errors::scc(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "limit and offset must be whole numbers",
+            &tid,
+        );
     };
     if !(1..=1000).contains(&limit) {
-        return errors::scc(StatusCode::BAD_REQUEST, "bad_request", "limit must be from 1 to 1000", &tid);
+        return errors::scc(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "limit must be from 1 to 1000",
+            &tid,
+        );
     }
     let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
     let labels: Option<Vec<&str>> = q.get("labels").map(|l| l.split(',').collect());
@@ -136,15 +210,23 @@ pub async fn list(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String
         .filter(|r| {
             labels.as_ref().is_none_or(|want| {
                 let have = r.body["labels"].as_array().cloned().unwrap_or_default();
-                want.iter().all(|w| have.iter().any(|h| h.as_str() == Some(w)))
+                want.iter()
+                    .all(|w| have.iter().any(|h| h.as_str() == Some(w)))
             })
         })
         .map(|r| &r.body)
         .collect();
     let total = matching.len();
     let page: Vec<&Value> = matching.into_iter().skip(offset).take(limit).collect();
-    let base = format!("{}/config/v1/rules?account_id={account}&limit={limit}", super::base_url(&headers));
-    let last_offset = if total == 0 { 0 } else { (total - 1) / limit * limit };
+    let base = format!(
+        "{}/config/v1/rules?account_id={account}&limit={limit}",
+        super::base_url(&headers)
+    );
+    let last_offset = if total == 0 {
+        0
+    } else {
+        (total - 1) / limit * limit
+    };
     let body = json!({
         "offset": offset,
         "limit": limit,
@@ -156,10 +238,25 @@ pub async fn list(State(sb): State<Arc<Sandbox>>, Query(q): Query<HashMap<String
     errors::with_tid(StatusCode::OK, body, &tid)
 }
 
-fn found<'a>(state: &'a super::state::State, id: &str, caller: &TokenInfo, tid: &str) -> Result<&'a Rule, Response> {
+fn found<'a>(
+    state: &'a super::state::State,
+    id: &str,
+    caller: &TokenInfo,
+    tid: &str,
+) -> Result<&'a Rule, Response> {
     match state.rules.get(id) {
-        None => Err(errors::scc(StatusCode::NOT_FOUND, "not_found", NOT_FOUND, tid)),
-        Some(r) if r.account_id != caller.account_id => Err(errors::scc(StatusCode::FORBIDDEN, "forbidden", FORBIDDEN, tid)),
+        None => Err(errors::scc(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            NOT_FOUND,
+            tid,
+        )),
+        Some(r) if r.account_id != caller.account_id => Err(errors::scc(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            FORBIDDEN,
+            tid,
+        )),
         Some(r) => Ok(r),
     }
 }
@@ -172,7 +269,11 @@ fn with_etag(status: StatusCode, body: Value, etag: &str, tid: &str) -> Response
     resp
 }
 
-pub async fn get(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn get(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let tid = transaction_id(&headers);
     let caller = match sb.authenticate_scc(&headers, &tid) {
         Ok(c) => c,
@@ -180,12 +281,22 @@ pub async fn get(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers
     };
     let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
     match found(&state, &id, &caller, &tid) {
-        Ok(rule) => with_etag(StatusCode::OK, rule.body.clone(), &etag(&id, rule.version), &tid),
+        Ok(rule) => with_etag(
+            StatusCode::OK,
+            rule.body.clone(),
+            &etag(&id, rule.version),
+            &tid,
+        ),
         Err(r) => r,
     }
 }
 
-pub async fn update(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn update(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let tid = transaction_id(&headers);
     let caller = match sb.authenticate_scc(&headers, &tid) {
         Ok(c) => c,
@@ -196,27 +307,60 @@ pub async fn update(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, head
         Ok(r) => r,
         Err(r) => return r,
     };
-    let if_match = headers.get("if-match").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if if_match != etag(&id, current.version) && if_match.trim_matches('"') != etag(&id, current.version).trim_matches('"') {
+    let if_match = headers
+        .get("if-match")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if if_match != etag(&id, current.version)
+        && if_match.trim_matches('"') != etag(&id, current.version).trim_matches('"')
+    {
         return errors::scc(StatusCode::BAD_REQUEST, "bad_request", BAD_IF_MATCH, &tid);
     }
     let Ok(input) = serde_json::from_slice::<Value>(&body) else {
-        return errors::scc(StatusCode::BAD_REQUEST, "bad_request", "The request body is not valid JSON", &tid);
+        return errors::scc(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The request body is not valid JSON",
+            &tid,
+        );
     };
     if let Err(msg) = validate(&input) {
         return errors::scc(StatusCode::BAD_REQUEST, "rule_error", &msg, &tid);
     }
     let created = (
-        current.body["creation_date"].as_str().unwrap_or_default().to_owned(),
-        current.body["created_by"].as_str().unwrap_or_default().to_owned(),
+        current.body["creation_date"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        current.body["created_by"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     );
     let version = current.version + 1;
-    let body = rule_body(input.as_object().expect("validated"), &id, &caller.account_id, &caller, Some((&created.0, &created.1)));
-    state.rules.insert(id.clone(), Rule { body: body.clone(), account_id: caller.account_id.clone(), version });
+    let body = rule_body(
+        input.as_object().expect("validated"),
+        &id,
+        &caller.account_id,
+        &caller,
+        Some((&created.0, &created.1)),
+    );
+    state.rules.insert(
+        id.clone(),
+        Rule {
+            body: body.clone(),
+            account_id: caller.account_id.clone(),
+            version,
+        },
+    );
     with_etag(StatusCode::OK, body, &etag(&id, version), &tid)
 }
 
-pub async fn delete(State(sb): State<Arc<Sandbox>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn delete(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let tid = transaction_id(&headers);
     let caller = match sb.authenticate_scc(&headers, &tid) {
         Ok(c) => c,

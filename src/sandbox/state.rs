@@ -50,13 +50,23 @@ pub struct State {
 }
 
 pub fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs()
 }
 
 /// `2020-07-06T23:18+0000`, the IAM Identity API's date format.
 pub fn iam_date() -> String {
     let t = time::OffsetDateTime::now_utc();
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}+0000", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}+0000",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 /// `2020-01-10T05:23:19.000Z`, the SCC Configuration API's date format.
@@ -92,25 +102,41 @@ impl State {
 
     pub fn uuid(&mut self) -> String {
         let bytes: [u8; 16] = self.rng.random();
-        uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
     }
 
     pub fn hex(&mut self, n: usize) -> String {
-        (0..n).map(|_| format!("{:x}", self.rng.random_range(0..16u8))).collect()
+        (0..n)
+            .map(|_| format!("{:x}", self.rng.random_range(0..16u8)))
+            .collect()
     }
 
     /// 44 characters of `[A-Za-z0-9_-]`, the shape of real IBM Cloud API keys.
     pub fn apikey_value(&mut self) -> String {
         const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        (0..44).map(|_| CHARS[self.rng.random_range(0..CHARS.len())] as char).collect()
+        (0..44)
+            .map(|_| CHARS[self.rng.random_range(0..CHARS.len())] as char)
+            .collect()
     }
 
     pub fn opaque(&mut self, n: usize) -> String {
         const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..n).map(|_| CHARS[self.rng.random_range(0..CHARS.len())] as char).collect()
+        (0..n)
+            .map(|_| CHARS[self.rng.random_range(0..CHARS.len())] as char)
+            .collect()
     }
 
-    pub fn add_apikey(&mut self, value: String, name: &str, iam_id: &str, account_id: &str, created_by: &str, description: Option<String>) -> String {
+    pub fn add_apikey(
+        &mut self,
+        value: String,
+        name: &str,
+        iam_id: &str,
+        account_id: &str,
+        created_by: &str,
+        description: Option<String>,
+    ) -> String {
         let id = format!("ApiKey-{}", self.uuid());
         let now = iam_date();
         self.apikeys.insert(

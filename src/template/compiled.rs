@@ -82,7 +82,9 @@ impl StrTemplate {
         // A compiled template borrows its source for the environment's lifetime; the process
         // loads its workflow files once, so the few bytes of template text are kept for good.
         let leaked: &'static str = Box::leak(source.to_owned().into_boxed_str());
-        let template = ENV.template_from_str(leaked).map_err(|e| syntax_error(&e))?;
+        let template = ENV
+            .template_from_str(leaked)
+            .map_err(|e| syntax_error(&e))?;
         let names = sorted_names(template.undeclared_variables(true));
         Ok(Self {
             source: source.to_owned(),
@@ -228,11 +230,20 @@ impl ValueTemplate {
     }
 }
 
-fn render_error(err: &minijinja::Error, source: &str, names: &[String], ctx: &Value, pos: Pos) -> RenderError {
+fn render_error(
+    err: &minijinja::Error,
+    source: &str,
+    names: &[String],
+    ctx: &Value,
+    pos: Pos,
+) -> RenderError {
     let message = if err.kind() == ErrorKind::UndefinedError {
         explain_undefined(source, names, ctx)
     } else {
-        let detail = err.detail().map(str::to_owned).unwrap_or_else(|| err.kind().to_string());
+        let detail = err
+            .detail()
+            .map(str::to_owned)
+            .unwrap_or_else(|| err.kind().to_string());
         format!("template `{}` failed: {detail}", short(source))
     };
     RenderError { message, pos }
@@ -240,7 +251,11 @@ fn render_error(err: &minijinja::Error, source: &str, names: &[String], ctx: &Va
 
 fn short(source: &str) -> String {
     let s: String = source.chars().take(80).collect();
-    if s.len() < source.len() { format!("{s}…") } else { s }
+    if s.len() < source.len() {
+        format!("{s}…")
+    } else {
+        s
+    }
 }
 
 /// Finds which referenced name (or which attribute of it) is undefined, so the message can
@@ -298,7 +313,11 @@ mod tests {
     #[test]
     fn whole_expressions_keep_their_type() {
         let t = ValueTemplate::compile_str("{{ n }}", Pos::default()).unwrap();
-        assert_eq!(t.render(&crate::template::to_value(serde_json::json!({"n": 5}))).unwrap(), Value::from(5));
+        assert_eq!(
+            t.render(&crate::template::to_value(serde_json::json!({"n": 5})))
+                .unwrap(),
+            Value::from(5)
+        );
         let t = ValueTemplate::compile_str("n={{ n }}", Pos::default()).unwrap();
         assert_eq!(t.render(&context! { n => 5 }).unwrap(), Value::from("n=5"));
         let t = ValueTemplate::compile_str("{{ a }} {{ b }}", Pos::default()).unwrap();
@@ -309,12 +328,19 @@ mod tests {
     fn undefined_names_are_named() {
         let t = Text::compile("Bearer {{ acces_token }}", Pos::default()).unwrap();
         let err = t.render(&context! { access_token => "x" }).unwrap_err();
-        assert!(err.message.contains("`acces_token` is not defined"), "{}", err.message);
+        assert!(
+            err.message.contains("`acces_token` is not defined"),
+            "{}",
+            err.message
+        );
         let e = Expr::compile("steps.token.response.json.nope", Pos::default()).unwrap();
-        let ctx = crate::template::to_value(serde_json::json!({"steps": {"token": {"response": {"json": {"a": 1}}}}}));
+        let ctx = crate::template::to_value(
+            serde_json::json!({"steps": {"token": {"response": {"json": {"a": 1}}}}}),
+        );
         let err = e.eval(&ctx).unwrap_err();
         assert!(
-            err.message.contains("`steps.token.response.json` has no attribute `nope`"),
+            err.message
+                .contains("`steps.token.response.json` has no attribute `nope`"),
             "{}",
             err.message
         );

@@ -37,7 +37,10 @@ fn build() -> Environment<'static> {
     env.add_filter("fromjson", fromjson);
     env.add_filter("sha256", |v: Value| {
         let digest = sha2::Sha256::digest(bytes_of(&v));
-        digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     });
     env
 }
@@ -77,10 +80,9 @@ fn invalid(msg: String) -> Error {
 
 fn jwt_claims(token: &str) -> Result<Value, Error> {
     let token = token.trim().trim_start_matches("Bearer ").trim();
-    let payload = token
-        .split('.')
-        .nth(1)
-        .ok_or_else(|| invalid("jwt_claims: the value is not a JWT (no `.`-separated payload)".into()))?;
+    let payload = token.split('.').nth(1).ok_or_else(|| {
+        invalid("jwt_claims: the value is not a JWT (no `.`-separated payload)".into())
+    })?;
     let bytes = URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .map_err(|e| invalid(format!("jwt_claims: the JWT payload is not base64url: {e}")))?;
@@ -95,7 +97,8 @@ fn b64decode(text: &str) -> Result<String, Error> {
         .decode(cleaned)
         .or_else(|_| URL_SAFE_NO_PAD.decode(cleaned.trim_end_matches('=')))
         .map_err(|e| invalid(format!("b64decode: not base64: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text".into()))
+    String::from_utf8(bytes)
+        .map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text".into()))
 }
 
 fn fromjson(text: &str) -> Result<Value, Error> {
@@ -120,8 +123,14 @@ mod tests {
         assert!(eval("now()").as_str().unwrap().contains('T'));
         assert_eq!(eval("'a:b' | b64encode"), Value::from("YTpi"));
         assert_eq!(eval("'YTpi' | b64decode"), Value::from("a:b"));
-        assert_eq!(eval("'{\"a\": [1]}' | fromjson"), crate::template::to_value(serde_json::json!({"a": [1]})));
-        assert_eq!(eval("{'a': 1} | tojson | fromjson"), crate::template::to_value(serde_json::json!({"a": 1})));
+        assert_eq!(
+            eval("'{\"a\": [1]}' | fromjson"),
+            crate::template::to_value(serde_json::json!({"a": [1]}))
+        );
+        assert_eq!(
+            eval("{'a': 1} | tojson | fromjson"),
+            crate::template::to_value(serde_json::json!({"a": 1}))
+        );
         assert_eq!(
             eval("'abc' | sha256"),
             Value::from("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

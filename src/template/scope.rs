@@ -80,11 +80,7 @@ impl Object for ScopeView {
             "vars" => Some(Value::from(d.vars.clone())),
             "steps" => Some(Value::from(d.steps.clone())),
             "env" => Some(Value::from_object(EnvView)),
-            _ => d
-                .locals
-                .get(key)
-                .or_else(|| d.names.get(key))
-                .cloned(),
+            _ => d.locals.get(key).or_else(|| d.names.get(key)).cloned(),
         }
     }
 
@@ -115,11 +111,17 @@ mod tests {
         let mut scope = Scope::new(BTreeMap::from([("region".to_owned(), Value::from("us"))]));
         scope.set_var("base", Value::from("http://x"));
         scope.set_name("token", Value::from("t"));
-        scope.set_step("login", crate::template::to_value(serde_json::json!({"response": {"status": 200}})));
+        scope.set_step(
+            "login",
+            crate::template::to_value(serde_json::json!({"response": {"status": 200}})),
+        );
         let ctx = scope.context();
         let env = &crate::template::env::ENV;
         let out = env
-            .render_str("{{ inputs.region }} {{ vars.base }} {{ token }} {{ steps.login.response.status }}", ctx)
+            .render_str(
+                "{{ inputs.region }} {{ vars.base }} {{ token }} {{ steps.login.response.status }}",
+                ctx,
+            )
             .unwrap();
         assert_eq!(out, "us http://x t 200");
     }

@@ -50,10 +50,15 @@ impl TestServer {
         let (url_tx, url_rx) = std::sync::mpsc::channel();
         let state = Arc::clone(&seen);
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                url_tx.send(format!("http://{}", listener.local_addr().unwrap())).unwrap();
+                url_tx
+                    .send(format!("http://{}", listener.local_addr().unwrap()))
+                    .unwrap();
                 let app = router(state);
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async {
@@ -64,7 +69,12 @@ impl TestServer {
             });
         });
         let url = url_rx.recv().unwrap();
-        Self { url, seen, shutdown: Some(tx), thread: Some(thread) }
+        Self {
+            url,
+            seen,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
     }
 
     pub fn requests(&self) -> usize {
@@ -98,8 +108,10 @@ fn router(seen: Arc<Seen>) -> Router {
 
 fn record(seen: &Seen, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Value {
     seen.requests.fetch_add(1, Ordering::SeqCst);
-    let headers: serde_json::Map<String, Value> =
-        headers.iter().map(|(k, v)| (k.as_str().to_owned(), Value::from(v.to_str().unwrap_or("")))).collect();
+    let headers: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), Value::from(v.to_str().unwrap_or(""))))
+        .collect();
     let entry = json!({
         "method": method.as_str(),
         "path": uri.path(),
@@ -111,7 +123,13 @@ fn record(seen: &Seen, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[
     entry
 }
 
-async fn echo(State(seen): State<Arc<Seen>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> axum::Json<Value> {
+async fn echo(
+    State(seen): State<Arc<Seen>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::Json<Value> {
     let mut entry = record(&seen, &method, &uri, &headers, &body);
     if let Ok(json) = serde_json::from_slice::<Value>(&body) {
         entry["json"] = json;
@@ -119,17 +137,36 @@ async fn echo(State(seen): State<Arc<Seen>>, method: Method, uri: Uri, headers: 
     axum::Json(entry)
 }
 
-async fn status(State(seen): State<Arc<Seen>>, UrlPath(code): UrlPath<u16>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn status(
+    State(seen): State<Arc<Seen>>,
+    UrlPath(code): UrlPath<u16>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     record(&seen, &method, &uri, &headers, b"");
     let code = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
-    (code, axum::Json(json!({"status": code.as_u16(), "error": {"code": "E42", "message": "as requested"}}))).into_response()
+    (
+        code,
+        axum::Json(
+            json!({"status": code.as_u16(), "error": {"code": "E42", "message": "as requested"}}),
+        ),
+    )
+        .into_response()
 }
 
 async fn gzip() -> Response {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(br#"{"compressed": true}"#).unwrap();
     let bytes = enc.finish().unwrap();
-    ([("content-type", "application/json"), ("content-encoding", "gzip")], bytes).into_response()
+    (
+        [
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 async fn slow(UrlPath(ms): UrlPath<u64>) -> &'static str {
@@ -145,11 +182,19 @@ fn bump(seen: &Seen, key: &str) -> usize {
 }
 
 /// 503 (with `Retry-After: 0`) `fails` times per key, then 200.
-async fn flaky(State(seen): State<Arc<Seen>>, UrlPath((key, fails)): UrlPath<(String, usize)>) -> Response {
+async fn flaky(
+    State(seen): State<Arc<Seen>>,
+    UrlPath((key, fails)): UrlPath<(String, usize)>,
+) -> Response {
     seen.requests.fetch_add(1, Ordering::SeqCst);
     let n = bump(&seen, &key);
     if n <= fails {
-        (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "0")], "try again").into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("retry-after", "0")],
+            "try again",
+        )
+            .into_response()
     } else {
         axum::Json(json!({"attempt": n})).into_response()
     }
@@ -159,20 +204,32 @@ async fn flaky(State(seen): State<Arc<Seen>>, UrlPath((key, fails)): UrlPath<(St
 async fn limited(State(seen): State<Arc<Seen>>, UrlPath(key): UrlPath<String>) -> Response {
     let n = bump(&seen, &key);
     if n == 1 {
-        (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "slow down").into_response()
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            "slow down",
+        )
+            .into_response()
     } else {
         axum::Json(json!({"attempt": n})).into_response()
     }
 }
 
 /// `{"state": "pending"}` until the `after`-th call per key, then `"active"`.
-async fn poll(State(seen): State<Arc<Seen>>, UrlPath((key, after)): UrlPath<(String, usize)>) -> axum::Json<Value> {
+async fn poll(
+    State(seen): State<Arc<Seen>>,
+    UrlPath((key, after)): UrlPath<(String, usize)>,
+) -> axum::Json<Value> {
     let n = bump(&seen, &key);
     let state = if n >= after { "active" } else { "pending" };
     axum::Json(json!({"state": state, "calls": n}))
 }
 
-async fn counter(State(seen): State<Arc<Seen>>, UrlPath(key): UrlPath<String>, Query(_q): Query<HashMap<String, String>>) -> axum::Json<Value> {
+async fn counter(
+    State(seen): State<Arc<Seen>>,
+    UrlPath(key): UrlPath<String>,
+    Query(_q): Query<HashMap<String, String>>,
+) -> axum::Json<Value> {
     let n = bump(&seen, &key);
     axum::Json(json!({"n": n}))
 }
@@ -184,7 +241,9 @@ pub struct Dir {
 
 impl Dir {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -204,7 +263,9 @@ impl Dir {
 
 pub fn apiflow() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("apiflow").unwrap();
-    cmd.env_remove("IBMCLOUD_API_KEY").env_remove("NO_COLOR").env_remove("GITHUB_ACTIONS");
+    cmd.env_remove("IBMCLOUD_API_KEY")
+        .env_remove("NO_COLOR")
+        .env_remove("GITHUB_ACTIONS");
     cmd
 }
 
