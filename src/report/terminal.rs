@@ -311,7 +311,11 @@ impl Reporter for TerminalReporter {
 }
 
 fn short_url(url: &url::Url) -> String {
-    excerpt(url.as_str(), 100)
+    let text = url.as_str();
+    match text.char_indices().nth(100) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
 }
 
 fn header_value(name: &str, value: &str) -> String {
