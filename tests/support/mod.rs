@@ -278,3 +278,82 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// `apiflow sandbox` running as its own process, its stdout collected line by line.
+pub struct SandboxProcess {
+    pub url: String,
+    pub apikey: Option<String>,
+    pub child: std::process::Child,
+    pub lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl SandboxProcess {
+    pub fn start(extra: &[&str]) -> Self {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("apiflow"))
+            .args(["sandbox", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("APIFLOW_SANDBOX_APIKEY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line.clone());
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let mut url = None;
+        let mut apikey = None;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(30)) else {
+                break;
+            };
+            if let Some(u) = line.strip_prefix("apiflow sandbox listening on ") {
+                url = Some(u.trim().to_owned());
+            }
+            if let Some(k) = line.strip_prefix("api key (generated): ") {
+                apikey = Some(k.trim().to_owned());
+            }
+            if line.starts_with("api key") {
+                break;
+            }
+        }
+        Self {
+            url: url.expect("the sandbox printed its URL"),
+            apikey,
+            child,
+            lines,
+        }
+    }
+
+    pub fn log(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// Sends SIGINT and waits; returns the exit code.
+    pub fn interrupt(mut self) -> i32 {
+        std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        status.code().unwrap_or(-1)
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
