@@ -274,7 +274,10 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     let terminal = TerminalReporter::new(Arc::clone(&output), out_style(), verbosity, jobs > 1);
     let ctx = Arc::new(RunContext {
         http: crate::http::HttpClient::new(),
-        tokens: crate::run::tokens::TokenStore::new(),
+        tokens: match args.token_cache.clone() {
+            Some(dir) => crate::run::tokens::TokenStore::with_cache(dir),
+            None => crate::run::tokens::TokenStore::new(),
+        },
         secrets: secrets.clone(),
         reporter: Arc::new(terminal),
         interrupt: Interrupt::default(),

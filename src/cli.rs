@@ -50,6 +50,9 @@ pub struct RunArgs {
     /// Stop starting new workflow files after the first failure.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Keep provider tokens in this folder between runs (files are private to the user).
+    #[arg(long, value_name = "DIR")]
+    pub token_cache: Option<PathBuf>,
     /// Run the embedded IBM Cloud sandbox and point the recipes at it.
     #[arg(long)]
     pub sandbox: bool,

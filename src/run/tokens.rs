@@ -49,23 +49,68 @@ impl ProviderRequest {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Token {
     access: String,
     refresh: Option<String>,
+    #[serde(with = "unix_seconds")]
     renew_after: Option<SystemTime>,
 }
 
-/// The run's tokens, keyed by provider identity.
+/// The run's tokens, keyed by provider identity; optionally kept on disk between runs.
 #[derive(Default)]
 pub struct TokenStore {
     entries: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Token>>>>>,
     fetches: std::sync::atomic::AtomicUsize,
+    cache_dir: Option<std::path::PathBuf>,
 }
 
 impl TokenStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Keeps tokens in `dir` (one file per provider identity, mode 0600) so that repeated runs
+    /// within a token's lifetime do not ask the token endpoint again.
+    pub fn with_cache(dir: std::path::PathBuf) -> Self {
+        Self { cache_dir: Some(dir), ..Self::default() }
+    }
+
+    fn cache_path(&self, key: &str) -> Option<std::path::PathBuf> {
+        self.cache_dir.as_ref().map(|d| d.join(format!("{key}.json")))
+    }
+
+    fn read_cache(&self, key: &str, secrets: &Redactor) -> Option<Token> {
+        let text = std::fs::read_to_string(self.cache_path(key)?).ok()?;
+        let token: Token = serde_json::from_str(&text).ok()?;
+        secrets.add(&token.access);
+        if let Some(r) = &token.refresh {
+            secrets.add(r);
+        }
+        Some(token)
+    }
+
+    /// Best effort: a cache that cannot be written only costs a token request next time.
+    fn write_cache(&self, key: &str, token: &Token) {
+        let Some(path) = self.cache_path(key) else { return };
+        let Ok(text) = serde_json::to_string(token) else { return };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let tmp = path.with_extension("tmp");
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        if let Ok(mut f) = options.open(&tmp) {
+            use std::io::Write as _;
+            if f.write_all(text.as_bytes()).is_ok() {
+                let _ = std::fs::rename(&tmp, &path);
+            }
+        }
     }
 
     /// How many token requests were sent (for tests and reports).
@@ -88,9 +133,13 @@ impl TokenStore {
         stale: Option<&str>,
         on_exchange: &(dyn Fn(&Exchange, Option<&str>) + Send + Sync),
     ) -> Result<String, String> {
-        let entry = self.entry(&provider.key());
+        let key = provider.key();
+        let entry = self.entry(&key);
         // Held across the fetch: concurrent askers wait for the one fetch in flight.
         let mut slot = entry.lock().await;
+        if slot.is_none() {
+            *slot = self.read_cache(&key, secrets);
+        }
         if let Some(token) = slot.as_ref() {
             let refused = stale == Some(token.access.as_str());
             let fresh = token.renew_after.is_none_or(|t| SystemTime::now() < t);
@@ -106,6 +155,7 @@ impl TokenStore {
                     .await
                 {
                     let access = t.access.clone();
+                    self.write_cache(&key, &t);
                     *slot = Some(t);
                     return Ok(access);
                 }
@@ -115,6 +165,7 @@ impl TokenStore {
             .fetch(http, secrets, provider, provider.refresh_at, on_exchange)
             .await?;
         let access = token.access.clone();
+        self.write_cache(&key, &token);
         *slot = Some(token);
         Ok(access)
     }
@@ -265,5 +316,19 @@ fn provider_error(json: &serde_json::Value) -> String {
         (Some(code), msg, _, _) => format!("{code} {}", msg.unwrap_or("")).trim().to_owned(),
         (None, _, Some(err), desc) => format!("{err} {}", desc.unwrap_or("")).trim().to_owned(),
         _ => crate::run::check::excerpt(&json.to_string(), 200),
+    }
+}
+
+mod unix_seconds {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    pub fn serialize<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+        let secs = t.and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_secs());
+        serde::Serialize::serialize(&secs, s)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
+        let secs: Option<u64> = serde::Deserialize::deserialize(d)?;
+        Ok(secs.map(|s| UNIX_EPOCH + Duration::from_secs(s)))
     }
 }
