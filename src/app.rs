@@ -43,6 +43,17 @@ pub fn main(cli: Cli) -> i32 {
         Command::List { paths } => list(&paths, &output),
         Command::Run(args) => runtime.block_on(run(args, output)),
         Command::Sandbox(args) => runtime.block_on(sandbox(args, output)),
+        Command::Schema => {
+            output.out(&format!("{}\n", crate::schema::workflow_schema_text()));
+            exit::OK
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "apiflow", &mut buf);
+            output.out(&String::from_utf8_lossy(&buf));
+            exit::OK
+        }
     }
 }
 
@@ -201,6 +212,14 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         }
     };
 
+    let workflows = match args.shard {
+        Some((k, n)) => workflows
+            .into_iter()
+            .filter(|w| shard_of(&w.file.path, n) == k)
+            .collect(),
+        None => workflows,
+    };
+
     let mut sources = InputSources::default();
     let mut problems = Vec::new();
     for f in &args.input_files {
@@ -272,6 +291,12 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     };
     let jobs = args.jobs.max(1).min(workflows.len().max(1));
     let terminal = TerminalReporter::new(Arc::clone(&output), out_style(), verbosity, jobs > 1);
+    let mut reporters: Vec<Box<dyn crate::run::event::Reporter>> = vec![Box::new(terminal)];
+    if crate::report::annotations::GithubAnnotations::wanted() {
+        reporters.push(Box::new(
+            crate::report::annotations::GithubAnnotations::new(Arc::clone(&output)),
+        ));
+    }
     let ctx = Arc::new(RunContext {
         http: crate::http::HttpClient::new(),
         tokens: match args.token_cache.clone() {
@@ -279,23 +304,49 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
             None => crate::run::tokens::TokenStore::new(),
         },
         secrets: secrets.clone(),
-        reporter: Arc::new(terminal),
+        reporter: Arc::new(crate::report::Fanout(reporters)),
         interrupt: Interrupt::default(),
     });
     let signals = tokio::spawn(watch_signals(ctx.interrupt.clone(), Arc::clone(&output)));
 
     let started = std::time::Instant::now();
+    let started_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
     let outcomes = run_all(&ctx, &workflows, resolved, jobs, args.fail_fast).await;
     signals.abort();
     if let Some(s) = sandbox {
         s.stop().await;
     }
-    summarize(
-        &output,
-        &outcomes,
-        started.elapsed(),
-        ctx.interrupt.is_set(),
-    )
+    let elapsed = started.elapsed();
+    let mut code = summarize(&output, &outcomes, elapsed, ctx.interrupt.is_set());
+    for (kind, path) in &args.reports {
+        let text = match kind {
+            crate::cli::ReportKind::Junit => crate::report::junit::render(&outcomes, elapsed),
+            crate::cli::ReportKind::Json => {
+                let doc = crate::report::json::render(&outcomes, &started_at, elapsed);
+                serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+            }
+        };
+        if let Err(e) = output.file(path, &text) {
+            output.err(&format!(
+                "error: cannot write the report `{}`: {e}\n",
+                path.display()
+            ));
+            code = code.max(exit::FAILED);
+        }
+    }
+    code
+}
+
+/// The shard (1-based) a file belongs to: a hash of its path, so adding a file moves no other.
+pub fn shard_of(path: &std::path::Path, shards: u32) -> u32 {
+    use sha2::Digest as _;
+    let text = path.to_string_lossy().replace('\\', "/");
+    let text = text.trim_start_matches("./");
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    (n % u64::from(shards)) as u32 + 1
 }
 
 /// Runs the workflows, at most `jobs` at once, and returns their outcomes in input order.

@@ -28,6 +28,44 @@ pub enum Command {
     },
     /// Serve the IBM Cloud emulator (IAM, API keys, SCC Configuration API) on loopback.
     Sandbox(SandboxArgs),
+    /// Print the JSON Schema of workflow files.
+    Schema,
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportKind {
+    Junit,
+    Json,
+}
+
+fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
+    let (kind, path) = s
+        .split_once('=')
+        .ok_or("expected KIND=FILE, e.g. junit=report.xml")?;
+    let kind = match kind {
+        "junit" => ReportKind::Junit,
+        "json" => ReportKind::Json,
+        other => return Err(format!("unknown report kind `{other}`: use junit or json")),
+    };
+    if path.is_empty() {
+        return Err("the report file name is empty".into());
+    }
+    Ok((kind, PathBuf::from(path)))
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("`{s}`: expected K/N with 1 <= K <= N, e.g. 2/4");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u32, u32) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +91,12 @@ pub struct RunArgs {
     /// Keep provider tokens in this folder between runs (files are private to the user).
     #[arg(long, value_name = "DIR")]
     pub token_cache: Option<PathBuf>,
+    /// Run only shard K of N (1-based): a stable split of the files by path, for CI matrices.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+    /// Write a report: `junit=FILE` or `json=FILE` (repeatable).
+    #[arg(long = "report", value_name = "KIND=FILE", value_parser = parse_report)]
+    pub reports: Vec<(ReportKind, PathBuf)>,
     /// Run the embedded IBM Cloud sandbox and point the recipes at it.
     #[arg(long)]
     pub sandbox: bool,

@@ -18,6 +18,7 @@ pub mod model;
 pub mod report;
 pub mod run;
 pub mod sandbox;
+pub mod schema;
 pub mod secrets;
 pub mod source;
 pub mod suggest;

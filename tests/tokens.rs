@@ -17,12 +17,19 @@ auth:
     params: { apikey: "{{ inputs.apikey }}" }
 "#;
 
-fn with_sandbox_env<'a>(cmd: &'a mut assert_cmd::Command, sb: &SandboxProcess) -> &'a mut assert_cmd::Command {
-    cmd.env("IBMCLOUD_API_KEY", sb.apikey.as_deref().unwrap()).env("IBMCLOUD_IAM_URL", &sb.url)
+fn with_sandbox_env<'a>(
+    cmd: &'a mut assert_cmd::Command,
+    sb: &SandboxProcess,
+) -> &'a mut assert_cmd::Command {
+    cmd.env("IBMCLOUD_API_KEY", sb.apikey.as_deref().unwrap())
+        .env("IBMCLOUD_IAM_URL", &sb.url)
 }
 
 fn token_requests(sb: &SandboxProcess) -> usize {
-    sb.log().iter().filter(|l| l.starts_with("POST /identity/token")).count()
+    sb.log()
+        .iter()
+        .filter(|l| l.starts_with("POST /identity/token"))
+        .count()
 }
 
 #[test]
@@ -33,12 +40,26 @@ fn tokens_are_renewed_before_they_expire_and_never_fail_with_401() {
     for _ in 0..9 {
         steps.push_str("  - request: { url: \"{{ inputs.iam }}/v1/apikeys\", auth: iam }\n    expect: { status: 200 }\n  - sleep: 4s\n");
     }
-    let file = dir.write("long.yaml", &format!("version: 1\nname: long\n{PROVIDER}{steps}"));
-    let out = with_sandbox_env(&mut support::apiflow(), &sb).args(["run", file.to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let file = dir.write(
+        "long.yaml",
+        &format!("version: 1\nname: long\n{PROVIDER}{steps}"),
+    );
+    let out = with_sandbox_env(&mut support::apiflow(), &sb)
+        .args(["run", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // 36 s of calls with a 15 s token renewed at 80% (12 s): fetched at 0, 12 and 24 s.
     assert_eq!(token_requests(&sb), 3, "{:?}", sb.log());
-    assert!(sb.log().iter().all(|l| !l.contains(" 401 ")), "{:?}", sb.log());
+    assert!(
+        sb.log().iter().all(|l| !l.contains(" 401 ")),
+        "{:?}",
+        sb.log()
+    );
 }
 
 #[test]
@@ -75,8 +96,15 @@ fn concurrent_workflows_share_one_token_fetch() {
             &format!("version: 1\nname: w{n}\n{PROVIDER}steps:\n  - request: {{ url: \"{{{{ inputs.iam }}}}/v1/apikeys\", auth: iam }}\n    expect: {{ status: 200 }}\n"),
         );
     }
-    let out = with_sandbox_env(&mut support::apiflow(), &sb).args(["run", "--jobs", "4", dir.path().to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = with_sandbox_env(&mut support::apiflow(), &sb)
+        .args(["run", "--jobs", "4", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert_eq!(token_requests(&sb), 1, "{:?}", sb.log());
 }
 
@@ -113,22 +141,42 @@ fn the_token_cache_spares_the_token_endpoint_across_runs() {
     );
     for _ in 0..3 {
         let out = with_sandbox_env(&mut support::apiflow(), &sb)
-            .args(["run", "--token-cache", cache.to_str().unwrap(), file.to_str().unwrap()])
+            .args([
+                "run",
+                "--token-cache",
+                cache.to_str().unwrap(),
+                file.to_str().unwrap(),
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
     assert_eq!(token_requests(&sb), 1, "{:?}", sb.log());
     let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
     assert_eq!(entries.len(), 1);
     let name = entries[0].file_name().to_string_lossy().into_owned();
-    assert!(name.trim_end_matches(".json").chars().all(|c| c.is_ascii_hexdigit()), "{name}");
+    assert!(
+        name.trim_end_matches(".json")
+            .chars()
+            .all(|c| c.is_ascii_hexdigit()),
+        "{name}"
+    );
     let text = std::fs::read_to_string(entries[0].path()).unwrap();
-    assert!(!text.contains(sb.apikey.as_deref().unwrap()), "the raw key is never stored");
+    assert!(
+        !text.contains(sb.apikey.as_deref().unwrap()),
+        "the raw key is never stored"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(entries[0].metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            entries[0].metadata().unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }
 
@@ -142,10 +190,15 @@ struct OAuthServer {
 impl OAuthServer {
     fn start(ttl: u32) -> Self {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oauth");
-        assert!(
-            dir.join("node_modules/oauth2-mock-server").is_dir(),
-            "oauth2-mock-server is not installed: run `npm install --prefix tests/oauth` (.ci/run does)"
-        );
+        if !dir.join("node_modules/oauth2-mock-server").is_dir() {
+            // A fresh clone: install it, as .ci/run does, so `cargo test` alone works.
+            let status = std::process::Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm runs");
+            assert!(status.success(), "npm install in tests/oauth failed");
+        }
         let mut child = std::process::Command::new("node")
             .arg(dir.join("server.mjs"))
             .env("TOKEN_TTL", ttl.to_string())
@@ -158,14 +211,19 @@ impl OAuthServer {
         let sink = Arc::clone(&grants);
         std::thread::spawn(move || {
             for line in stdout.lines().map_while(Result::ok) {
-                if let Some(port) = line.strip_prefix("listening ").and_then(|u| u.rsplit(':').next()) {
+                if let Some(port) = line
+                    .strip_prefix("listening ")
+                    .and_then(|u| u.rsplit(':').next())
+                {
                     let _ = tx.send(format!("http://127.0.0.1:{port}"));
                 } else if let Some(g) = line.strip_prefix("grant ") {
                     sink.lock().unwrap().push(g.to_owned());
                 }
             }
         });
-        let url = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("oauth2-mock-server started");
+        let url = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("oauth2-mock-server started");
         Self { url, grants, child }
     }
 }
@@ -220,5 +278,10 @@ steps:
     assert_eq!(grants, ["client_credentials", "password", "refresh_token"]);
     let log = api.log();
     assert!(!out.contains("s3cret-client") && !out.contains("alice-password"));
-    assert!(log[0]["headers"]["authorization"].as_str().unwrap().starts_with("Bearer "));
+    assert!(
+        log[0]["headers"]["authorization"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bearer ")
+    );
 }

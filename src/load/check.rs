@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use marked_yaml::Node;
 
+use super::keys;
 use super::lowerer::Lowerer;
 use super::yaml;
 use crate::jsonpath::Query;
@@ -11,40 +12,9 @@ use crate::model::{Capture, CaptureSource, Check, JsonType, Matcher, Op, RegexGr
 use crate::source::Pos;
 use crate::template::ValueTemplate;
 
-const EXPECT_KEYS: &[&str] = &[
-    "status",
-    "headers",
-    "json",
-    "body",
-    "schema",
-    "max_duration",
-];
-const OPERATORS: &[&str] = &[
-    "eq",
-    "ne",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "contains",
-    "not_contains",
-    "matches",
-    "starts_with",
-    "ends_with",
-    "exists",
-    "type",
-    "length",
-    "one_of",
-    "empty",
-];
-const CAPTURE_SOURCES: &[&str] = &["json", "header", "status", "body", "regex", "cookie"];
-const CAPTURE_KEYS: &[&str] = &[
-    "json", "header", "status", "body", "regex", "cookie", "group", "secret", "optional",
-];
-
 impl Lowerer<'_> {
     pub(super) fn expect(&mut self, node: &Node) -> Vec<Check> {
-        let Some(f) = self.fields(node, "`expect`", EXPECT_KEYS) else {
+        let Some(f) = self.fields(node, "`expect`", keys::EXPECT) else {
             return Vec::new();
         };
         let mut checks = Vec::new();
@@ -214,15 +184,16 @@ impl Lowerer<'_> {
         };
         let operator_keys = map
             .keys()
-            .filter(|k| OPERATORS.contains(&k.as_str()))
+            .filter(|k| keys::has(keys::OPERATORS, k.as_str()))
             .count();
         if operator_keys == 0 {
             // Typos of operators are far likelier than objects with one odd key.
             if map.len() == 1 {
                 let key = map.keys().next().expect("one key");
-                if let Some(s) =
-                    crate::suggest::did_you_mean(key.as_str(), OPERATORS.iter().copied())
-                {
+                if let Some(s) = crate::suggest::did_you_mean(
+                    key.as_str(),
+                    keys::OPERATORS.iter().map(|k| k.name),
+                ) {
                     let d = self.error(
                         yaml::scalar_pos(key),
                         format!("unknown matcher operator `{}`", key.as_str()),
@@ -238,8 +209,11 @@ impl Lowerer<'_> {
             });
         }
         if operator_keys != map.len() {
-            for key in map.keys().filter(|k| !OPERATORS.contains(&k.as_str())) {
-                self.unknown_key(key, "a matcher", OPERATORS);
+            for key in map
+                .keys()
+                .filter(|k| !keys::has(keys::OPERATORS, k.as_str()))
+            {
+                self.unknown_key(key, "a matcher", keys::OPERATORS);
             }
             return None;
         }
@@ -398,15 +372,15 @@ impl Lowerer<'_> {
             return None;
         }
         let what = format!("capture `{name}`");
-        let f = self.fields(spec, &what, CAPTURE_KEYS)?;
-        let sources: Vec<&str> = CAPTURE_SOURCES
+        let f = self.fields(spec, &what, keys::CAPTURE)?;
+        let sources: Vec<&str> = keys::CAPTURE_SOURCES
             .iter()
             .copied()
             .filter(|k| f.has(k))
             .collect();
         if sources.len() != 1 {
             let d = self.error(yaml::pos(spec), format!("{what} needs exactly one source"));
-            d.help = Some(format!("one of: {}", CAPTURE_SOURCES.join(", ")));
+            d.help = Some(format!("one of: {}", keys::CAPTURE_SOURCES.join(", ")));
             return None;
         }
         let node = f.get(sources[0])?;

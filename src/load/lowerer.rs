@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use marked_yaml::Node;
 
+use super::keys;
 use super::yaml::{self, Mapping};
 use crate::diagnostic::Diagnostic;
 use crate::source::{Loc, Pos, SourceFile};
@@ -106,7 +107,7 @@ impl Lowerer<'_> {
         &mut self,
         node: &'n Node,
         what: &str,
-        allowed: &[&str],
+        allowed: &'static [keys::Key],
     ) -> Option<Fields<'n>> {
         let Some(map) = node.as_mapping() else {
             self.error_at(
@@ -116,14 +117,20 @@ impl Lowerer<'_> {
             return None;
         };
         for key in map.keys() {
-            if !allowed.contains(&key.as_str()) {
+            if !keys::has(allowed, key.as_str()) {
                 self.unknown_key(key, what, allowed);
             }
         }
         Some(Fields { map })
     }
 
-    pub fn unknown_key(&mut self, key: &yaml::Scalar, what: &str, allowed: &[&str]) {
+    pub fn unknown_key(&mut self, key: &yaml::Scalar, what: &str, allowed: &'static [keys::Key]) {
+        let names = keys::names(allowed);
+        self.unknown_name(key, what, &names);
+    }
+
+    /// An unknown key among names known only at load time (an included workflow's inputs).
+    pub fn unknown_name(&mut self, key: &yaml::Scalar, what: &str, allowed: &[&str]) {
         let name = key.as_str();
         let pos = yaml::scalar_pos(key);
         let suggestion = did_you_mean(name, allowed.iter().copied());

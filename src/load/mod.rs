@@ -3,6 +3,7 @@
 
 mod check;
 pub mod discover;
+pub mod keys;
 mod lowerer;
 mod request;
 mod step;

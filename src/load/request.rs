@@ -6,26 +6,12 @@ use std::time::Duration;
 
 use marked_yaml::Node;
 
+use super::keys;
 use super::lowerer::{Fields, Lowerer};
 use super::yaml;
 use crate::model::{AuthSpec, BodySpec, MultipartPart, RequestSpec, RequestStep};
 use crate::template::Text;
 
-const REQUEST_KEYS: &[&str] = &[
-    "method",
-    "url",
-    "query",
-    "headers",
-    "json",
-    "form",
-    "body",
-    "multipart",
-    "auth",
-    "timeout",
-    "follow_redirects",
-    "verify_tls",
-    "ca_file",
-];
 const BODY_KEYS: [&str; 4] = ["json", "form", "body", "multipart"];
 const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT",
@@ -69,7 +55,7 @@ impl Lowerer<'_> {
     }
 
     pub(super) fn partial_request(&mut self, node: &Node, what: &str) -> Option<PartialRequest> {
-        let f = self.fields(node, what, REQUEST_KEYS)?;
+        let f = self.fields(node, what, keys::REQUEST)?;
         let bodies: Vec<&str> = BODY_KEYS.iter().copied().filter(|k| f.has(k)).collect();
         if bodies.len() > 1 {
             self.error(
@@ -167,7 +153,7 @@ impl Lowerer<'_> {
             let name = k.as_str().to_owned();
             if v.as_mapping().is_some() {
                 let what = format!("multipart field `{name}`");
-                let Some(pf) = self.fields(v, &what, &["file", "content_type"]) else {
+                let Some(pf) = self.fields(v, &what, keys::MULTIPART_FILE) else {
                     continue;
                 };
                 let Some(path) = self
@@ -211,12 +197,12 @@ impl Lowerer<'_> {
             }
             return Some(AuthSpec::Provider(name.to_owned()));
         }
-        let f = self.fields(node, "`auth`", &["bearer", "basic"])?;
+        let f = self.fields(node, "`auth`", keys::AUTH)?;
         if let Some(b) = f.get("bearer") {
             return self.text(b, "`bearer`").map(AuthSpec::Bearer);
         }
         let basic = f.get("basic")?;
-        let bf = self.fields(basic, "`basic`", &["username", "password"])?;
+        let bf = self.fields(basic, "`basic`", keys::BASIC)?;
         let pos = yaml::pos(basic);
         let username = self
             .required(&bf, "username", "`basic`", pos)

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use marked_yaml::Node;
 
+use super::keys;
 use super::lowerer::{Fields, Lowerer, RESERVED};
 use super::request::PartialRequest;
 use super::yaml;
@@ -11,32 +12,6 @@ use crate::model::{Action, AssertItem, Backoff, Include, Retry, RetryOn, SetItem
 use crate::source::Pos;
 
 const ACTIONS: &[&str] = &["request", "set", "assert", "include", "sleep"];
-const STEP_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "if",
-    "for_each",
-    "retry",
-    "timeout",
-    "continue_on_error",
-    "request",
-    "expect",
-    "capture",
-    "set",
-    "assert",
-    "include",
-    "with",
-    "sleep",
-];
-const RETRY_KEYS: &[&str] = &[
-    "attempts",
-    "delay",
-    "backoff",
-    "jitter",
-    "max_delay",
-    "until",
-    "on",
-];
 
 impl Lowerer<'_> {
     /// Records every step id up front so that a reference to a later step can be told apart
@@ -80,7 +55,7 @@ impl Lowerer<'_> {
 
     fn step(&mut self, node: &Node, defaults: &PartialRequest) -> Option<Step> {
         let pos = yaml::pos(node);
-        let f = self.fields(node, "a step", STEP_KEYS)?;
+        let f = self.fields(node, "a step", keys::STEP)?;
         let id = f.get("id").and_then(|n| {
             let s = n.as_scalar()?;
             let ok = s
@@ -226,8 +201,7 @@ impl Lowerer<'_> {
             let pos = yaml::pos(item);
             let (that, message) = match item {
                 Node::Mapping(_) => {
-                    let Some(f) = self.fields(item, "an `assert` item", &["that", "message"])
-                    else {
+                    let Some(f) = self.fields(item, "an `assert` item", keys::ASSERT_ITEM) else {
                         continue;
                     };
                     let that = self
@@ -248,7 +222,7 @@ impl Lowerer<'_> {
     }
 
     fn retry(&mut self, node: &Node) -> Option<Retry> {
-        let f = self.fields(node, "`retry`", RETRY_KEYS)?;
+        let f = self.fields(node, "`retry`", keys::RETRY)?;
         let attempts = f
             .get("attempts")
             .and_then(|n| self.integer(n, "`attempts`", 1, 10_000))
@@ -354,7 +328,7 @@ impl Lowerer<'_> {
                 for (k, v) in map.iter() {
                     if !declared.contains(&k.as_str()) {
                         let what = format!("`with` (the inputs of {})", display_rel(&path));
-                        self.unknown_key(k, &what, &declared);
+                        self.unknown_name(k, &what, &declared);
                         continue;
                     }
                     if let Some(t) = self.value(v) {

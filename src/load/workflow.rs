@@ -4,38 +4,16 @@ use std::sync::Arc;
 
 use marked_yaml::Node;
 
+use super::keys;
 use super::lowerer::{Lowerer, is_identifier};
 use super::request::PartialRequest;
 use super::yaml;
 use crate::model::{AuthProvider, ClientAuth, InputDecl, VarDecl, Workflow};
 use crate::source::Pos;
 
-const TOP_KEYS: &[&str] = &[
-    "version",
-    "name",
-    "description",
-    "inputs",
-    "vars",
-    "auth",
-    "defaults",
-    "steps",
-    "finally",
-    "outputs",
-    "timeout",
-];
-const INPUT_KEYS: &[&str] = &["description", "env", "secret", "required", "default"];
-const PROVIDER_KEYS: &[&str] = &[
-    "token_url",
-    "grant_type",
-    "params",
-    "client",
-    "scope",
-    "refresh_at",
-];
-
 impl Lowerer<'_> {
     pub(super) fn workflow(&mut self, root: &Node) -> Option<Workflow> {
-        let top = self.fields(root, "the workflow", TOP_KEYS)?;
+        let top = self.fields(root, "the workflow", keys::TOP)?;
         let start = Pos::new(1, 1);
 
         match self.required(&top, "version", "the workflow", start) {
@@ -151,7 +129,7 @@ impl Lowerer<'_> {
                 continue;
             }
             let what = format!("input `{name}`");
-            let Some(f) = self.fields(value, &what, INPUT_KEYS) else {
+            let Some(f) = self.fields(value, &what, keys::INPUT) else {
                 continue;
             };
             out.push(InputDecl {
@@ -215,7 +193,7 @@ impl Lowerer<'_> {
             };
             let pos = yaml::scalar_pos(key);
             let what = format!("auth provider `{name}`");
-            let Some(f) = self.fields(value, &what, PROVIDER_KEYS) else {
+            let Some(f) = self.fields(value, &what, keys::PROVIDER) else {
                 continue;
             };
             let token_url = self
@@ -229,7 +207,7 @@ impl Lowerer<'_> {
                 .map(|n| self.text_map(n, "`params`"))
                 .unwrap_or_default();
             let client = f.get("client").and_then(|n| {
-                let c = self.fields(n, "`client`", &["id", "secret"])?;
+                let c = self.fields(n, "`client`", keys::CLIENT)?;
                 let id = self
                     .required(&c, "id", "`client`", yaml::pos(n))
                     .and_then(|n| self.text(n, "`client.id`"));
@@ -273,7 +251,7 @@ impl Lowerer<'_> {
     }
 
     fn defaults(&mut self, node: &Node) -> PartialRequest {
-        let Some(f) = self.fields(node, "`defaults`", &["request"]) else {
+        let Some(f) = self.fields(node, "`defaults`", keys::DEFAULTS) else {
             return PartialRequest::default();
         };
         match f.get("request") {

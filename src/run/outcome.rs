@@ -79,6 +79,37 @@ impl Attempt {
     }
 }
 
+/// One attempt of a step (or of one `for_each` item), for reports.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AttemptSummary {
+    pub attempt: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
+    pub status: StepStatus,
+    pub http_status: Option<u16>,
+    pub duration_ms: f64,
+    pub failed_checks: usize,
+    pub error: Option<String>,
+}
+
+impl AttemptSummary {
+    pub fn of(a: &Attempt, attempt: u32, item: Option<usize>) -> Self {
+        Self {
+            attempt,
+            item,
+            status: a.status(),
+            http_status: a
+                .exchange
+                .as_ref()
+                .and_then(|e| e.response.as_ref())
+                .map(|r| r.status),
+            duration_ms: a.duration.as_secs_f64() * 1000.0,
+            failed_checks: a.failures.len(),
+            error: a.error.as_ref().map(|e| e.message.clone()),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct StepOutcome {
     pub index: usize,
@@ -94,6 +125,8 @@ pub struct StepOutcome {
     /// The last attempt (or the failing iteration): what reports show.
     pub last: Attempt,
     pub attempts: u32,
+    /// Every attempt (and every `for_each` item), in order.
+    pub history: Vec<AttemptSummary>,
     /// For `for_each`: how many items ran, and the item that failed.
     pub iterations: usize,
     pub failed_item: Option<(usize, String)>,

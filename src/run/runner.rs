@@ -10,8 +10,8 @@ use minijinja::Value;
 use super::check::{self, describe_capture};
 use super::event::{Event, Reporter};
 use super::outcome::{
-    Attempt, CaptureRecord, CheckFailure, Exchange, StepError, StepOutcome, StepStatus,
-    WorkflowOutcome,
+    Attempt, AttemptSummary, CaptureRecord, CheckFailure, Exchange, StepError, StepOutcome,
+    StepStatus, WorkflowOutcome,
 };
 use super::prepare::{PrepareError, prepare, set_bearer};
 use super::retry;
@@ -86,6 +86,10 @@ struct WorkflowRun<'a> {
     nested: bool,
     steps: Vec<StepOutcome>,
     failed: bool,
+    /// The attempts of the step running now.
+    history: Vec<AttemptSummary>,
+    /// The `for_each` item running now.
+    item: Option<usize>,
 }
 
 impl<'a> WorkflowRun<'a> {
@@ -104,6 +108,8 @@ impl<'a> WorkflowRun<'a> {
             nested,
             steps: Vec::new(),
             failed: false,
+            history: Vec::new(),
+            item: None,
         }
     }
 
@@ -221,7 +227,9 @@ impl<'a> WorkflowRun<'a> {
             .collect()
     }
 
-    fn record(&mut self, outcome: StepOutcome) {
+    fn record(&mut self, mut outcome: StepOutcome) {
+        outcome.history = std::mem::take(&mut self.history);
+        self.item = None;
         if matches!(outcome.status, StepStatus::Failed | StepStatus::Errored)
             && !outcome.continue_on_error
         {
@@ -264,6 +272,7 @@ impl<'a> WorkflowRun<'a> {
             duration,
             last,
             attempts: 1,
+            history: Vec::new(),
             iterations: 0,
             failed_item: None,
             skip_reason: None,
@@ -365,6 +374,7 @@ impl<'a> WorkflowRun<'a> {
             }
             self.scope.set_local("item", item.clone());
             self.scope.set_local("index", Value::from(i));
+            self.item = Some(i);
             let (attempt, n) = self.attempts(step).await;
             total_attempts += n;
             iterations.push(iteration_value(&attempt));
@@ -394,7 +404,10 @@ impl<'a> WorkflowRun<'a> {
     /// Runs the action once, or under `retry` until it passes (or `until` holds).
     async fn attempts(&mut self, step: &Step) -> (Attempt, u32) {
         let Some(policy) = &step.retry else {
-            return (self.attempt(step).await, 1);
+            let attempt = self.attempt(step).await;
+            self.history
+                .push(AttemptSummary::of(&attempt, 1, self.item));
+            return (attempt, 1);
         };
         let mut n = 1;
         loop {
@@ -412,6 +425,8 @@ impl<'a> WorkflowRun<'a> {
                 }
                 _ => attempt.status() == StepStatus::Passed,
             };
+            self.history
+                .push(AttemptSummary::of(&attempt, n, self.item));
             let retryable = retry::applies(&policy.on, &attempt);
             if done || !retryable || n >= policy.attempts || self.ctx.interrupt.is_set() {
                 if !done {

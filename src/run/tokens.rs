@@ -73,11 +73,16 @@ impl TokenStore {
     /// Keeps tokens in `dir` (one file per provider identity, mode 0600) so that repeated runs
     /// within a token's lifetime do not ask the token endpoint again.
     pub fn with_cache(dir: std::path::PathBuf) -> Self {
-        Self { cache_dir: Some(dir), ..Self::default() }
+        Self {
+            cache_dir: Some(dir),
+            ..Self::default()
+        }
     }
 
     fn cache_path(&self, key: &str) -> Option<std::path::PathBuf> {
-        self.cache_dir.as_ref().map(|d| d.join(format!("{key}.json")))
+        self.cache_dir
+            .as_ref()
+            .map(|d| d.join(format!("{key}.json")))
     }
 
     fn read_cache(&self, key: &str, secrets: &Redactor) -> Option<Token> {
@@ -92,8 +97,12 @@ impl TokenStore {
 
     /// Best effort: a cache that cannot be written only costs a token request next time.
     fn write_cache(&self, key: &str, token: &Token) {
-        let Some(path) = self.cache_path(key) else { return };
-        let Ok(text) = serde_json::to_string(token) else { return };
+        let Some(path) = self.cache_path(key) else {
+            return;
+        };
+        let Ok(text) = serde_json::to_string(token) else {
+            return;
+        };
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -322,12 +331,19 @@ fn provider_error(json: &serde_json::Value) -> String {
 mod unix_seconds {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-    pub fn serialize<S: serde::Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
-        let secs = t.and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map(|d| d.as_secs());
+    pub fn serialize<S: serde::Serializer>(
+        t: &Option<SystemTime>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let secs = t
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_secs());
         serde::Serialize::serialize(&secs, s)
     }
 
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<SystemTime>, D::Error> {
         let secs: Option<u64> = serde::Deserialize::deserialize(d)?;
         Ok(secs.map(|s| UNIX_EPOCH + Duration::from_secs(s)))
     }
