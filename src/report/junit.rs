@@ -56,7 +56,6 @@ fn test_case(wf: &WorkflowOutcome, step: &StepOutcome) -> TestCase {
     let mut case = TestCase::new(step.title.clone(), status);
     case.set_classname(wf.path.clone());
     case.set_time(step.duration);
-    case.set_assertions(step.last.checks);
     let mut out = Vec::new();
     if step.attempts > 1 {
         out.push(format!("attempts: {}", step.attempts));

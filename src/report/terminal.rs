@@ -101,7 +101,7 @@ impl TerminalReporter {
             }
             _ => {
                 let mut extra = Vec::new();
-                if o.attempts > 1 {
+                if o.attempts as usize > o.iterations.max(1) {
                     extra.push(format!("{} attempts", o.attempts));
                 }
                 if o.iterations > 0 {

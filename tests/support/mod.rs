@@ -89,7 +89,7 @@ impl TestServer {
 fn router(seen: Arc<Seen>) -> Router {
     Router::new()
         .route("/echo", any(echo))
-        .route("/json", get(|| async { axum::Json(json!({"id": "abc123", "count": 3, "items": [{"n": 1}, {"n": 2}, {"n": 3}], "nested": {"ok": true}, "price": 9.5, "none": null})) }))
+        .route("/json", get(|| async { axum::Json(json!({"id": "abc123", "token": "tok-9f8e7d6c5b4a", "count": 3, "items": [{"n": 1}, {"n": 2}, {"n": 3}], "nested": {"ok": true}, "price": 9.5, "none": null})) }))
         .route("/status/{code}", any(status))
         .route("/text", get(|| async { ([("content-type", "text/plain")], "hello world, id=42") }))
         .route("/html", get(|| async { ([("content-type", "text/html")], "<html><body>Bad gateway</body></html>") }))
@@ -356,4 +356,73 @@ impl Drop for SandboxProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The Python of `target/test-venv`, created on first use with tests/python-requirements.txt
+/// (the IBM SDKs, xmlschema, junitparser, check-jsonschema). Test binaries run in parallel, so
+/// creation is guarded by a lock folder.
+pub fn python() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let venv = root.join("target/test-venv");
+    let python = venv.join("bin/python");
+    let ready = venv.join(".ready");
+    let lock = root.join("target/test-venv.lock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(900);
+    while !ready.exists() {
+        if std::fs::create_dir(&lock).is_ok() {
+            let result = (|| -> Result<(), String> {
+                let ok = |s: std::io::Result<std::process::ExitStatus>| {
+                    s.map_err(|e| e.to_string())?
+                        .success()
+                        .then_some(())
+                        .ok_or("failed".to_string())
+                };
+                if !python.exists() {
+                    ok(std::process::Command::new("python3")
+                        .args(["-m", "venv"])
+                        .arg(&venv)
+                        .status())?;
+                }
+                ok(std::process::Command::new(&python)
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                        "-r",
+                    ])
+                    .arg(root.join("tests/python-requirements.txt"))
+                    .status())?;
+                std::fs::write(&ready, "").map_err(|e| e.to_string())
+            })();
+            let _ = std::fs::remove_dir(&lock);
+            result.expect("setting up target/test-venv (python3 -m venv, pip install -r tests/python-requirements.txt)");
+        } else {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for target/test-venv"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    }
+    python
+}
+
+/// Runs a Python script of tests/python with the test venv; returns (success, output).
+pub fn python_script(script: &str, args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(python())
+        .arg(root.join("tests/python").join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
