@@ -10,7 +10,9 @@ use support::{Dir, SandboxProcess, TestServer};
 fn random_secret(tag: &str) -> String {
     use rand::Rng as _;
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let body: String = (0..40).map(|_| CHARS[rand::rng().random_range(0..CHARS.len())] as char).collect();
+    let body: String = (0..40)
+        .map(|_| CHARS[rand::rng().random_range(0..CHARS.len())] as char)
+        .collect();
     // `+`, `/` and `=` make the URL-encoded form differ from the plain one.
     format!("{tag}+{body}/=")
 }
@@ -29,7 +31,13 @@ fn forms(secret: &str) -> Vec<String> {
 
 fn percent_encode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -76,8 +84,17 @@ fn secrets_appear_in_no_output_in_any_mode() {
     let api = TestServer::start();
     let dir = Dir::new();
     let mut outputs = Vec::new();
-    for (name, status, flags) in [("pass", "200", vec![]), ("fail", "418", vec!["-v"]), ("verbose", "200", vec!["-v"])] {
-        let file = dir.write(&format!("{name}.yaml"), &WORKFLOW.replace("APIBASE", &api.url).replace("STATUS", status));
+    for (name, status, flags) in [
+        ("pass", "200", vec![]),
+        ("fail", "418", vec!["-v"]),
+        ("verbose", "200", vec!["-v"]),
+    ] {
+        let file = dir.write(
+            &format!("{name}.yaml"),
+            &WORKFLOW
+                .replace("APIBASE", &api.url)
+                .replace("STATUS", status),
+        );
         let junit = dir.path().join(format!("reports/{name}.xml"));
         let json = dir.path().join(format!("reports/{name}.json"));
         let out = support::apiflow()
@@ -95,16 +112,33 @@ fn secrets_appear_in_no_output_in_any_mode() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(stdout.contains("▶ secrets"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            stdout.contains("▶ secrets"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         outputs.push((format!("{name} stdout"), stdout));
-        outputs.push((format!("{name} stderr"), String::from_utf8_lossy(&out.stderr).into_owned()));
+        outputs.push((
+            format!("{name} stderr"),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
     }
-    for entry in std::fs::read_dir(dir.path().join("reports")).unwrap().flatten() {
-        outputs.push((entry.path().display().to_string(), std::fs::read_to_string(entry.path()).unwrap()));
+    for entry in std::fs::read_dir(dir.path().join("reports"))
+        .unwrap()
+        .flatten()
+    {
+        outputs.push((
+            entry.path().display().to_string(),
+            std::fs::read_to_string(entry.path()).unwrap(),
+        ));
     }
     assert_eq!(outputs.len(), 12);
     // The token the server saw is a secret too.
-    let token = api.log()[0]["headers"]["authorization"].as_str().unwrap().trim_start_matches("Bearer ").to_owned();
+    let token = api.log()[0]["headers"]["authorization"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("Bearer ")
+        .to_owned();
     assert!(token.len() > 100);
     let planted_capture = format!("planted={}", percent_encode(&extra));
     let mut secrets = forms(&apikey);
@@ -119,6 +153,9 @@ fn secrets_appear_in_no_output_in_any_mode() {
     // The runs did see the secrets: they were masked, not missing.
     let (_, fail_out) = &outputs[2];
     assert!(fail_out.contains("••••••"), "{fail_out}");
-    assert!(fail_out.contains("status: expected 418, actual 200"), "{fail_out}");
+    assert!(
+        fail_out.contains("status: expected 418, actual 200"),
+        "{fail_out}"
+    );
     assert!(sb.log().iter().all(|l| !l.contains(&apikey)));
 }

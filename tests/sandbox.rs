@@ -9,7 +9,7 @@ use support::{Dir, SandboxProcess, run};
 fn every_recipe_passes_against_the_in_process_sandbox() {
     let (code, out, err) = run(&["run", "--sandbox", "workflows"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("3 workflows: 3 passed, 0 failed"), "{out}");
+    assert!(out.contains("5 workflows: 5 passed, 0 failed"), "{out}");
 }
 
 #[test]

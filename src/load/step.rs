@@ -133,12 +133,13 @@ impl Lowerer<'_> {
             "sleep" => self.duration(f.get("sleep")?, "`sleep`").map(Action::Sleep),
             _ => self.include(&f).map(|i| Action::Include(Box::new(i))),
         };
-        // `until` may use this step's captures, so it is lowered after the action.
-        let retry = retry_node.and_then(|n| self.retry(n));
-        self.names.locals = saved_locals;
+        // `until` may use this step's captures and its own response (`steps.ID`), so it is
+        // lowered after the action, with the id visible.
         if let Some(id) = &id {
             self.names.step_ids.push(id.clone());
         }
+        let retry = retry_node.and_then(|n| self.retry(n));
+        self.names.locals = saved_locals;
         Some(Step {
             id,
             name,

@@ -90,6 +90,8 @@ struct WorkflowRun<'a> {
     history: Vec<AttemptSummary>,
     /// The `for_each` item running now.
     item: Option<usize>,
+    /// Running `finally` steps: an interrupt no longer cancels anything (a second one exits).
+    in_finally: bool,
 }
 
 impl<'a> WorkflowRun<'a> {
@@ -110,11 +112,25 @@ impl<'a> WorkflowRun<'a> {
             failed: false,
             history: Vec::new(),
             item: None,
+            in_finally: false,
         }
     }
 
     fn loc(&self, pos: Pos) -> Loc {
         Loc::new(&self.wf.file, pos)
+    }
+
+    /// Whether an interrupt should stop what runs now (never in `finally`).
+    fn stopping(&self) -> bool {
+        !self.in_finally && self.ctx.interrupt.is_set()
+    }
+
+    /// Resolves on an interrupt, except during `finally`, which runs to its end.
+    async fn interrupted(&self) {
+        if self.in_finally {
+            std::future::pending::<()>().await;
+        }
+        self.ctx.interrupt.wait().await;
     }
 
     async fn run(mut self) -> WorkflowOutcome {
@@ -123,22 +139,17 @@ impl<'a> WorkflowRun<'a> {
         let mut interrupted = false;
         if error.is_none() {
             let timeout = self.wf.timeout;
-            let interrupt = self.ctx.interrupt.clone();
+            // Every wait inside a step (request, sleep, retry delay, token) ends on an
+            // interrupt, so the loop itself only needs the workflow's time bound.
             let steps = async {
                 for (i, step) in self.wf.steps.iter().enumerate() {
-                    if self.ctx.interrupt.is_set() {
-                        break;
-                    }
                     self.run_step(step, i, false).await;
                 }
             };
-            tokio::select! {
-                _ = with_timeout(timeout, steps) => {}
-                _ = interrupt.wait() => {}
-            }
-            // Whatever stopped the loop early, the steps it did not finish are accounted for.
-            let timed_out = self.steps.len() < self.wf.steps.len() && !self.ctx.interrupt.is_set();
-            interrupted = self.ctx.interrupt.is_set();
+            with_timeout(timeout, steps).await;
+            interrupted = self.stopping();
+            // A timeout drops the step in flight: it and the rest are accounted for here.
+            let timed_out = self.steps.len() < self.wf.steps.len();
             if timed_out {
                 let d = timeout.unwrap_or_default();
                 error = Some(StepError {
@@ -149,19 +160,14 @@ impl<'a> WorkflowRun<'a> {
                     loc: self.loc(Pos::new(1, 1)),
                 });
             }
-            let reason = if interrupted {
-                "interrupted"
-            } else {
-                "the workflow timed out"
-            };
             let first_unfinished = self.steps.len();
             for (i, step) in self.wf.steps.iter().enumerate().skip(first_unfinished) {
                 let reason = if i == first_unfinished {
-                    format!("{reason} while this step ran")
+                    "the workflow timed out while this step ran"
                 } else {
-                    reason.to_owned()
+                    "the workflow timed out"
                 };
-                let o = self.skipped(step, i, false, reason);
+                let o = self.skipped(step, i, false, reason.into());
                 self.record(o);
             }
             if error.is_some() {
@@ -175,6 +181,7 @@ impl<'a> WorkflowRun<'a> {
             }
         }
         // Clean-up runs whatever happened, interrupt included.
+        self.in_finally = true;
         let base = self.wf.steps.len();
         for (i, step) in self.wf.finally.iter().enumerate() {
             self.run_step(step, base + i, true).await;
@@ -281,12 +288,12 @@ impl<'a> WorkflowRun<'a> {
     }
 
     async fn run_step(&mut self, step: &Step, index: usize, in_finally: bool) {
-        if self.failed && !in_finally {
-            let o = self.skipped(step, index, in_finally, "an earlier step failed".into());
+        if self.stopping() {
+            let o = self.skipped(step, index, in_finally, "interrupted".into());
             return self.record(o);
         }
-        if self.ctx.interrupt.is_set() && !in_finally {
-            let o = self.skipped(step, index, in_finally, "interrupted".into());
+        if self.failed && !in_finally {
+            let o = self.skipped(step, index, in_finally, "an earlier step failed".into());
             return self.record(o);
         }
         let started = Instant::now();
@@ -369,7 +376,7 @@ impl<'a> WorkflowRun<'a> {
         let mut total_attempts = 0;
         let mut failed_item = None;
         for (i, item) in items.iter().enumerate() {
-            if self.ctx.interrupt.is_set() {
+            if self.stopping() {
                 break;
             }
             self.scope.set_local("item", item.clone());
@@ -428,7 +435,7 @@ impl<'a> WorkflowRun<'a> {
             self.history
                 .push(AttemptSummary::of(&attempt, n, self.item));
             let retryable = retry::applies(&policy.on, &attempt);
-            if done || !retryable || n >= policy.attempts || self.ctx.interrupt.is_set() {
+            if done || !retryable || n >= policy.attempts || self.stopping() {
                 if !done {
                     if let Some(until) = &policy.until {
                         if attempt.error.is_none() {
@@ -457,7 +464,7 @@ impl<'a> WorkflowRun<'a> {
             );
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
-                _ = self.ctx.interrupt.wait() => {}
+                _ = self.interrupted() => {}
             }
             n += 1;
         }
@@ -518,7 +525,7 @@ impl<'a> WorkflowRun<'a> {
             Action::Sleep(d) => {
                 tokio::select! {
                     _ = tokio::time::sleep(*d) => {}
-                    _ = self.ctx.interrupt.wait() => {}
+                    _ = self.interrupted() => {}
                 }
                 Attempt::default()
             }
@@ -546,7 +553,8 @@ impl<'a> WorkflowRun<'a> {
                 });
             }
         };
-        let run = WorkflowRun::new(self.ctx, &inc.workflow, self.index, inputs, true);
+        let mut run = WorkflowRun::new(self.ctx, &inc.workflow, self.index, inputs, true);
+        run.in_finally = self.in_finally;
         let outcome = Box::pin(run.run()).await;
         let mut attempt = Attempt::default();
         for s in outcome
@@ -702,7 +710,7 @@ impl<'a> WorkflowRun<'a> {
         let request = Arc::new(req);
         let result = tokio::select! {
             r = self.ctx.http.send(&request) => r,
-            _ = self.ctx.interrupt.wait() => Err(crate::http::TransportError::Other("interrupted".into())),
+            _ = self.interrupted() => Err(crate::http::TransportError::Other("interrupted".into())),
         };
         let title = step.title();
         match result {
@@ -790,11 +798,14 @@ impl<'a> WorkflowRun<'a> {
                 error,
             });
         };
-        let token = self
-            .ctx
-            .tokens
-            .token(&self.ctx.http, &self.ctx.secrets, p, stale, &on_exchange)
-            .await?;
+        let fetch =
+            self.ctx
+                .tokens
+                .token(&self.ctx.http, &self.ctx.secrets, p, stale, &on_exchange);
+        let token = tokio::select! {
+            t = fetch => t?,
+            _ = self.interrupted() => return Err(format!("auth provider `{}`: interrupted", p.name)),
+        };
         self.ctx.secrets.add(&token);
         Ok(token)
     }
