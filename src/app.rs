@@ -292,6 +292,15 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     let jobs = args.jobs.max(1).min(workflows.len().max(1));
     let terminal = TerminalReporter::new(Arc::clone(&output), out_style(), verbosity, jobs > 1);
     let mut reporters: Vec<Box<dyn crate::run::event::Reporter>> = vec![Box::new(terminal)];
+    let progress = {
+        use std::io::IsTerminal as _;
+        (verbosity != Verbosity::Quiet && std::io::stderr().is_terminal())
+            .then(|| Arc::new(crate::report::progress::Progress::new(workflows.len())))
+    };
+    if let Some(p) = &progress {
+        output.set_progress(p.bar());
+        reporters.push(Box::new(ProgressHandle(Arc::clone(p))));
+    }
     if crate::report::annotations::GithubAnnotations::wanted() {
         reporters.push(Box::new(
             crate::report::annotations::GithubAnnotations::new(Arc::clone(&output)),
@@ -317,6 +326,9 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     signals.abort();
     if let Some(s) = sandbox {
         s.stop().await;
+    }
+    if let Some(p) = &progress {
+        p.bar().finish_and_clear();
     }
     let elapsed = started.elapsed();
     let mut code = summarize(&output, &outcomes, elapsed, ctx.interrupt.is_set());
@@ -530,4 +542,13 @@ async fn sandbox(args: SandboxArgs, output: Arc<Output>) -> i32 {
     output.out("stopping\n");
     handle.stop().await;
     exit::OK
+}
+
+/// Shares the progress line between the reporters and the end of the run, which clears it.
+struct ProgressHandle(Arc<crate::report::progress::Progress>);
+
+impl crate::run::event::Reporter for ProgressHandle {
+    fn on_event(&self, event: &crate::run::event::Event<'_>) {
+        self.0.on_event(event);
+    }
 }

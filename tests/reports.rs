@@ -283,3 +283,42 @@ fn list_schema_and_completions() {
         assert!(out.contains("apiflow"), "{shell}");
     }
 }
+
+#[test]
+fn a_progress_line_is_drawn_on_a_terminal_only() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    for i in 0..2 {
+        dir.write(
+            &format!("p{i}.yaml"),
+            &format!(
+                "version: 1\nname: p{i}\nsteps:\n  - request: {{ url: \"{}/slow/700\" }}\n",
+                server.url
+            ),
+        );
+    }
+    let bin = assert_cmd::cargo::cargo_bin("apiflow");
+    let command = format!("{} run {}", bin.display(), dir.path().display());
+    // `script` gives the command a pseudo-terminal, as a person's shell would.
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("/2 workflows]"), "{tty}");
+    assert!(tty.contains("\u{1b}["), "colour on a terminal: {tty}");
+    let (_, piped, err) = run(&["run", dir.path().to_str().unwrap()]);
+    assert!(
+        !piped.contains("workflows]") && !err.contains("workflows]"),
+        "{piped}{err}"
+    );
+    assert!(!piped.contains('\u{1b}'), "no colour when piped");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let no_color = String::from_utf8_lossy(&out.stdout);
+    assert!(!no_color.contains("\u{1b}[32m"), "NO_COLOR: {no_color}");
+}

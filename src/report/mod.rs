@@ -4,6 +4,7 @@ pub mod annotations;
 pub mod json;
 pub mod junit;
 pub mod output;
+pub mod progress;
 pub mod style;
 pub mod terminal;
 

@@ -9,6 +9,8 @@ use crate::secrets::Redactor;
 
 pub struct Output {
     secrets: Redactor,
+    /// A live progress line, if one is drawn: output is printed above it.
+    progress: std::sync::OnceLock<indicatif::ProgressBar>,
     stdout: Mutex<Box<dyn Write + Send>>,
     stderr: Mutex<Box<dyn Write + Send>>,
 }
@@ -21,6 +23,7 @@ impl Output {
     ) -> Self {
         Self {
             secrets,
+            progress: std::sync::OnceLock::new(),
             stdout: Mutex::new(stdout),
             stderr: Mutex::new(stderr),
         }
@@ -38,21 +41,32 @@ impl Output {
         &self.secrets
     }
 
+    pub fn set_progress(&self, bar: indicatif::ProgressBar) {
+        let _ = self.progress.set(bar);
+    }
+
+    fn write(&self, stream: &Mutex<Box<dyn Write + Send>>, text: &str) {
+        let text = self.secrets.redact(text);
+        let write = || {
+            let mut w = stream.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = w.write_all(text.as_bytes());
+            let _ = w.flush();
+        };
+        match self.progress.get() {
+            Some(bar) if !bar.is_finished() => bar.suspend(write),
+            _ => write(),
+        }
+    }
+
     /// Writes to standard output (redacted). Write errors (a closed pipe) are ignored: there is
     /// nowhere left to report them.
     pub fn out(&self, text: &str) {
-        let text = self.secrets.redact(text);
-        let mut w = self.stdout.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = w.write_all(text.as_bytes());
-        let _ = w.flush();
+        self.write(&self.stdout, text);
     }
 
     /// Writes to standard error (redacted).
     pub fn err(&self, text: &str) {
-        let text = self.secrets.redact(text);
-        let mut w = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = w.write_all(text.as_bytes());
-        let _ = w.flush();
+        self.write(&self.stderr, text);
     }
 
     /// Writes a report file (redacted), creating its folder.
