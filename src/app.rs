@@ -28,10 +28,19 @@ pub mod exit {
 pub fn main(cli: Cli) -> i32 {
     let secrets = Redactor::new();
     let output = Arc::new(Output::stdio(secrets.clone()));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One workflow file runs its steps one after another: a single-threaded runtime does that
+    // with less memory. Several files at once (`--jobs`) and the sandbox use every core.
+    let sequential = match &cli.command {
+        Command::Run(args) => args.jobs <= 1 || (args.paths.len() == 1 && args.paths[0].is_file()),
+        Command::Sandbox(_) => false,
+        _ => true,
+    };
+    let mut builder = if sequential {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             output.err(&format!("error: cannot start the async runtime: {e}\n"));

@@ -69,6 +69,8 @@ pub struct Response {
     /// Header names in lower case, in the order received.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The body's size as received (kept when a summary drops the body).
+    pub body_bytes: usize,
     pub duration: Duration,
     json: OnceLock<Option<serde_json::Value>>,
 }
@@ -81,12 +83,27 @@ impl Response {
         body: Vec<u8>,
         duration: Duration,
     ) -> Self {
+        let body_bytes = body.len();
         Self {
             status,
             version,
             headers,
             body,
+            body_bytes,
             duration,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// Status, version, size and timing only: what reports need of a step that passed.
+    pub fn summary(&self) -> Self {
+        Self {
+            status: self.status,
+            version: self.version.clone(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            body_bytes: self.body_bytes,
+            duration: self.duration,
             json: OnceLock::new(),
         }
     }

@@ -83,7 +83,7 @@ fn step(s: &StepOutcome) -> Value {
         "response": last.exchange.as_ref().and_then(|e| e.response.as_ref()).map(|r| json!({
             "status": r.status,
             "duration_ms": ms(r.duration),
-            "body_bytes": r.body.len(),
+            "body_bytes": r.body_bytes,
         })),
         "checks": {
             "total": last.checks,

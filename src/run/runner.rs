@@ -248,6 +248,13 @@ impl<'a> WorkflowRun<'a> {
                 outcome: &outcome,
             });
         }
+        // Reporters have seen the whole exchange; a passed step keeps only its summary, so a
+        // long run does not hold every response body until the end.
+        if matches!(outcome.status, StepStatus::Passed | StepStatus::Skipped) {
+            if let Some(ex) = &mut outcome.last.exchange {
+                ex.response = ex.response.as_deref().map(|r| Arc::new(r.summary()));
+            }
+        }
         self.steps.push(outcome);
     }
 

@@ -17,15 +17,15 @@ use super::state::{RefreshInfo, TokenInfo, now_secs};
 
 /// The sandbox's signing key. It is published with apiflow on purpose: sandbox tokens must be
 /// verifiable by anyone and trusted by no one.
-const SIGNING_KEY: &[u8] = include_bytes!("signing-key.pem");
+const SIGNING_KEY: &str = include_str!("signing-key.pem");
 /// The modulus of that key, base64url, for `/identity/keys`.
 const MODULUS: &str = "ioik-qdN-g06_PEkjsKvcv1EBH48Z_yfAC7I3ytB20yzHd2cR-nVzPmEr50-SI8-A9heC95orEwLUxIZcYX23RinVK2MchQWn_gJgms4Lk_t4tacwAoAClbMjqN6nSeiLHaVTZQCviB6vRYoqqF1O1QT-OsU6iNd6iV38XlvynpR50-1Sg1etA0GolInC66aXTy49R8_-XoDZduoJCa3lyysn_Y3RkwhRGsioxAVsU2Nio-nf_94P4tsgtiC-MYAZBbBAb5giDpgf2flbYy8Uc6WS6WEmFYCJ5Am9RvGs5FQ_iH_zor4p6Bfalt_SBC7j0vUOTHf4DtB3Opc-u3fGw";
 pub const KEY_ID: &str = "20261128-sandbox";
 
 pub const APIKEY_GRANT: &str = "urn:ibm:params:oauth:grant-type:apikey";
 
-pub fn encoding_key() -> jsonwebtoken::EncodingKey {
-    jsonwebtoken::EncodingKey::from_rsa_pem(SIGNING_KEY)
+pub fn signer() -> super::jwt::Signer {
+    super::jwt::Signer::from_pem(SIGNING_KEY, KEY_ID)
         .expect("the embedded sandbox key is a valid RSA PEM")
 }
 
@@ -166,9 +166,10 @@ pub async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
         "acr": 1,
         "amr": ["pwd"]
     });
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(KEY_ID.to_owned());
-    let access_token = match jsonwebtoken::encode(&header, &claims, &sb.signing_key) {
+    // RSA signing is the expensive part: done without holding the state lock, so concurrent
+    // token requests sign in parallel.
+    drop(state);
+    let access_token = match sb.signer.sign(&claims) {
         Ok(t) => t,
         Err(e) => {
             return errors::iam(
@@ -180,6 +181,7 @@ pub async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
             );
         }
     };
+    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
     state.tokens.insert(
         access_token.clone(),
         TokenInfo {

@@ -8,6 +8,7 @@
 mod errors;
 mod iam;
 mod identity;
+mod jwt;
 mod scc;
 mod state;
 
@@ -60,7 +61,7 @@ pub type LogSink = Arc<dyn Fn(&str) + Send + Sync>;
 pub struct Sandbox {
     config: Config,
     state: Mutex<state::State>,
-    signing_key: jsonwebtoken::EncodingKey,
+    signer: jwt::Signer,
     log: Option<LogSink>,
     window: Mutex<(Instant, u32)>,
 }
@@ -122,7 +123,7 @@ pub async fn start(config: Config, log: Option<LogSink>) -> Result<Handle, Strin
     let sandbox = Arc::new(Sandbox {
         config,
         state: Mutex::new(st),
-        signing_key: iam::encoding_key(),
+        signer: iam::signer(),
         log,
         window: Mutex::new((Instant::now(), 0)),
     });

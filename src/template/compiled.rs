@@ -1,7 +1,8 @@
 //! Templates compiled once at load time, and rendered per request against a [`Scope`] value.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use minijinja::{ErrorKind, Expression, Template, Value};
 
@@ -17,20 +18,36 @@ pub struct RenderError {
 
 /// A string field holding `{{ … }}` or `{% … %}` markup.
 pub struct StrTemplate {
-    source: String,
-    template: Template<'static, 'static>,
-    names: Vec<String>,
+    compiled: Arc<CompiledTemplate>,
     pub pos: Pos,
 }
 
 /// A bare expression (`if`, `until`, `for_each`, `assert`), or a string that is exactly
 /// one `{{ expression }}` and so keeps the expression's type.
 pub struct Expr {
+    compiled: Arc<CompiledExpr>,
+    pub pos: Pos,
+}
+
+struct CompiledTemplate {
+    source: &'static str,
+    template: Template<'static, 'static>,
+    names: Vec<String>,
+}
+
+struct CompiledExpr {
     source: String,
     expr: Expression<'static, 'static>,
     names: Vec<String>,
-    pub pos: Pos,
 }
+
+/// Compiled templates and expressions, by source text. Workflows repeat the same few
+/// templates (`{{ access_token }}`, `{{ inputs.base }}/…`) many times: each is compiled, and
+/// kept, once.
+static TEMPLATES: LazyLock<Mutex<HashMap<String, Arc<CompiledTemplate>>>> =
+    LazyLock::new(Default::default);
+static EXPRESSIONS: LazyLock<Mutex<HashMap<String, Arc<CompiledExpr>>>> =
+    LazyLock::new(Default::default);
 
 /// A field whose value is a string, possibly templated.
 #[derive(Clone)]
@@ -79,63 +96,81 @@ fn sorted_names(set: std::collections::HashSet<String>) -> Vec<String> {
 
 impl StrTemplate {
     pub fn compile(source: &str, pos: Pos) -> Result<Self, String> {
-        // A compiled template borrows its source for the environment's lifetime; the process
-        // loads its workflow files once, so the few bytes of template text are kept for good.
+        let mut cache = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(compiled) = cache.get(source) {
+            return Ok(Self {
+                compiled: Arc::clone(compiled),
+                pos,
+            });
+        }
+        // A compiled template borrows its source for the environment's lifetime; each distinct
+        // template text of the loaded files is kept for the life of the process.
         let leaked: &'static str = Box::leak(source.to_owned().into_boxed_str());
         let template = ENV
             .template_from_str(leaked)
             .map_err(|e| syntax_error(&e))?;
         let names = sorted_names(template.undeclared_variables(true));
-        Ok(Self {
-            source: source.to_owned(),
+        let compiled = Arc::new(CompiledTemplate {
+            source: leaked,
             template,
             names,
-            pos,
-        })
+        });
+        cache.insert(source.to_owned(), Arc::clone(&compiled));
+        Ok(Self { compiled, pos })
     }
 
     pub fn render(&self, ctx: &Value) -> Result<String, RenderError> {
-        self.template
+        let c = &self.compiled;
+        c.template
             .render(ctx)
-            .map_err(|e| render_error(&e, &self.source, &self.names, ctx, self.pos))
+            .map_err(|e| render_error(&e, c.source, &c.names, ctx, self.pos))
     }
 
     pub fn names(&self) -> &[String] {
-        &self.names
+        &self.compiled.names
     }
 }
 
 impl Expr {
     pub fn compile(source: &str, pos: Pos) -> Result<Self, String> {
+        let mut cache = EXPRESSIONS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(compiled) = cache.get(source) {
+            return Ok(Self {
+                compiled: Arc::clone(compiled),
+                pos,
+            });
+        }
         let expr = ENV
             .compile_expression_owned(source.to_owned())
             .map_err(|e| syntax_error(&e))?;
         let names = sorted_names(expr.undeclared_variables(true));
-        Ok(Self {
+        let compiled = Arc::new(CompiledExpr {
             source: source.to_owned(),
             expr,
             names,
-            pos,
-        })
+        });
+        cache.insert(source.to_owned(), Arc::clone(&compiled));
+        Ok(Self { compiled, pos })
     }
 
     pub fn source(&self) -> &str {
-        &self.source
+        &self.compiled.source
     }
 
     pub fn names(&self) -> &[String] {
-        &self.names
+        &self.compiled.names
     }
 
     /// Evaluates the expression; an undefined result is an error naming what was undefined.
     pub fn eval(&self, ctx: &Value) -> Result<Value, RenderError> {
-        match self.expr.eval(ctx) {
+        let c = &self.compiled;
+        match c.expr.eval(ctx) {
             Ok(v) if v.is_undefined() => Err(RenderError {
-                message: explain_undefined(&self.source, &self.names, ctx),
+                message: explain_undefined(&c.source, &c.names, ctx),
                 pos: self.pos,
             }),
             Ok(v) => Ok(v),
-            Err(e) => Err(render_error(&e, &self.source, &self.names, ctx, self.pos)),
+            Err(e) => Err(render_error(&e, &c.source, &c.names, ctx, self.pos)),
         }
     }
 
@@ -174,7 +209,7 @@ impl Text {
     pub fn source_text(&self) -> &str {
         match self {
             Text::Lit(s) => s,
-            Text::Tmpl(t) => &t.source,
+            Text::Tmpl(t) => t.compiled.source,
         }
     }
 
