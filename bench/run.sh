@@ -49,22 +49,34 @@ BASE="http://127.0.0.1:$PORT"
 printf 'version: 1\nname: one\nsteps:\n  - request: { url: "%s/items/1" }\n    expect: { status: 200 }\n' "$BASE" > "$work/one.yaml"
 
 cargo build --release --quiet
-cargo bench --quiet --bench plain_loop --no-run 2>/dev/null || true
+cargo bench --quiet --bench plain_loop --no-run
 BIN=target/release/apiflow
 
 echo "== machine: $(nproc) cores, $(uname -sr)"
-echo "== plain async reqwest loop ($N GETs)"
-for _ in 1 2 3; do cargo bench --quiet --bench plain_loop -- "$BASE" "$N" 2>/dev/null | grep plain; done
+PLAIN=$(ls -t target/release/deps/plain_loop-* | grep -v '\.d$' | head -1)
+echo "== plain async reqwest loop vs apiflow ($N GETs), interleaved, whole processes"
+hyperfine --warmup 3 --runs 40 -N "$PLAIN $BASE $N" "$BIN run --quiet $work/bench.yaml" --export-json "$work/cmp.json" | grep -E "Benchmark|Time|Range|faster"
+python3 - "$work/cmp.json" "$N" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+n = int(sys.argv[2]) + 1
+for r in results:
+    print(f"{r['command'].split()[0].split('/')[-1]}: mean {r['mean']*1e6/n:.0f} µs, median {r['median']*1e6/n:.0f} µs per request (process start-up included)")
+PY
 
-echo "== apiflow ($N GETs)"
-hyperfine --warmup 2 --runs 10 -N "$BIN run --quiet $work/bench.yaml" --export-json "$work/apiflow.json" | grep -E "Time|Range"
-python3 -c "import json,sys; r=json.load(open('$work/apiflow.json'))['results'][0]; print(f\"apiflow: {r['mean']*1e6/($N+1):.1f} µs per request (mean of {len(r['times'])} runs)\")"
+echo "== instructions (valgrind --tool=callgrind is exact but slow; perf stat where supported)"
+if perf stat -e instructions true >/dev/null 2>&1; then
+  perf stat -e instructions -x, "$PLAIN" "$BASE" "$N" 2>&1 >/dev/null | tail -1
+  perf stat -e instructions -x, "$BIN" run --quiet "$work/bench.yaml" 2>&1 >/dev/null | tail -1
+else
+  echo "perf stat is not supported on this machine"
+fi
 
 echo "== start-up: a 1-step workflow"
 hyperfine --warmup 3 --runs 30 -N "$BIN run --quiet $work/one.yaml" | grep -E "Time|Range"
 
 echo "== peak memory ($N GETs)"
-/usr/bin/time -v "$BIN" run --quiet "$work/bench.yaml" 2>&1 >/dev/null | grep "Maximum resident"
+for _ in 1 2 3; do /usr/bin/time -v "$BIN" run --quiet "$work/bench.yaml" 2>&1 >/dev/null | grep "Maximum resident"; done
 
 echo "== --jobs: 50 files of 20 steps"
 mkdir -p "$work/many"
