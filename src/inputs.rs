@@ -22,7 +22,6 @@ pub struct GivenInput {
     pub value: serde_json::Value,
     /// Marked secret in its input file (`{ value: …, secret: true }`).
     pub secret: bool,
-    pub origin: String,
 }
 
 impl InputSources {
@@ -30,7 +29,6 @@ impl InputSources {
     pub fn add_file(&mut self, path: &Path) -> Result<(), String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read input file `{}`: {e}", path.display()))?;
-        let origin = format!("input file {}", path.display());
         let is_dotenv = path.extension().is_some_and(|e| e == "env")
             || path
                 .file_name()
@@ -42,7 +40,6 @@ impl InputSources {
                     GivenInput {
                         value: serde_json::Value::String(v),
                         secret: false,
-                        origin: origin.clone(),
                     },
                 );
             }
@@ -69,14 +66,7 @@ impl InputSources {
                 }
                 other => (other, false),
             };
-            self.given.insert(
-                k,
-                GivenInput {
-                    value,
-                    secret,
-                    origin: origin.clone(),
-                },
-            );
+            self.given.insert(k, GivenInput { value, secret });
         }
         Ok(())
     }
@@ -95,7 +85,6 @@ impl InputSources {
             GivenInput {
                 value: serde_json::Value::String(v.to_owned()),
                 secret,
-                origin: "--input".into(),
             },
         );
         Ok(())

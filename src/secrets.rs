@@ -102,13 +102,6 @@ impl Redactor {
             .ok();
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.state
-            .read()
-            .map(|s| s.patterns.is_empty())
-            .unwrap_or(true)
-    }
-
     /// The text with every secret replaced by a mask.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let state = self.state.read().unwrap_or_else(|e| e.into_inner());

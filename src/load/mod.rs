@@ -43,7 +43,7 @@ impl Loader {
 
     /// Loads one file given by the user; `None` when it has errors (recorded in `errors`).
     pub fn load(&mut self, path: &Path) -> Option<Arc<Workflow>> {
-        match self.load_inner(path) {
+        match self.load_include(path) {
             Ok(w) => Some(w),
             Err(IncludeError::Invalid) => None,
             Err(IncludeError::Cycle(msg) | IncludeError::Unreadable(msg)) => {
@@ -56,11 +56,8 @@ impl Loader {
         }
     }
 
+    /// Loads a file (given or included), once: a file's later uses share the first load.
     pub(crate) fn load_include(&mut self, path: &Path) -> Result<Arc<Workflow>, IncludeError> {
-        self.load_inner(path)
-    }
-
-    fn load_inner(&mut self, path: &Path) -> Result<Arc<Workflow>, IncludeError> {
         let key =
             std::fs::canonicalize(path).map_err(|e| IncludeError::Unreadable(io_reason(&e)))?;
         if let Some(pos) = self.stack.iter().position(|p| p == &key) {
@@ -85,33 +82,10 @@ impl Loader {
                 Pos::new(1, 1),
             ))
         };
-        let size = match std::fs::metadata(path) {
-            Ok(m) => m.len(),
-            Err(e) => {
-                self.errors.push(Diagnostic::new(format!(
-                    "cannot read `{}`: {}",
-                    path.display(),
-                    io_reason(&e)
-                )));
-                return None;
-            }
-        };
-        if size > MAX_FILE_BYTES {
-            self.errors.push(file_error(format!(
-                "the file is {:.1} MiB; workflow files are limited to {} MiB",
-                size as f64 / 1048576.0,
-                MAX_FILE_BYTES / 1048576
-            )));
-            return None;
-        }
-        let bytes = match std::fs::read(path) {
+        let bytes = match read_limited(path) {
             Ok(b) => b,
-            Err(e) => {
-                self.errors.push(Diagnostic::new(format!(
-                    "cannot read `{}`: {}",
-                    path.display(),
-                    io_reason(&e)
-                )));
+            Err(msg) => {
+                self.errors.push(file_error(msg));
                 return None;
             }
         };
@@ -161,6 +135,21 @@ impl Loader {
         self.errors.extend(errors);
         workflow.filter(|_| ok).map(Arc::new)
     }
+}
+
+/// The file's bytes, refusing files over the size limit before reading them.
+fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {:.1} MiB; workflow files are limited to {} MiB",
+            size as f64 / 1048576.0,
+            MAX_FILE_BYTES / 1048576
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))
 }
 
 fn short_name(p: &Path) -> String {

@@ -1,7 +1,5 @@
 //! Lowering of steps: ids, controls (`if`, `for_each`, `retry`, …) and the non-request actions.
 
-use std::path::Path;
-
 use marked_yaml::Node;
 
 use super::keys;
@@ -328,7 +326,7 @@ impl Lowerer<'_> {
             if let Some(map) = w.as_mapping() {
                 for (k, v) in map.iter() {
                     if !declared.contains(&k.as_str()) {
-                        let what = format!("`with` (the inputs of {})", display_rel(&path));
+                        let what = format!("`with` (the inputs of {})", path.display());
                         self.unknown_name(k, &what, &declared);
                         continue;
                     }
@@ -359,8 +357,4 @@ impl Lowerer<'_> {
             with,
         })
     }
-}
-
-fn display_rel(path: &Path) -> String {
-    path.display().to_string()
 }

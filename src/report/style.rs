@@ -25,20 +25,12 @@ impl Style {
         Self { color: false }
     }
 
-    pub fn colored() -> Self {
-        Self { color: true }
-    }
-
     /// Colour for a stream: only on a terminal, and never when `NO_COLOR` is set.
     pub fn for_stream(is_terminal: bool) -> Self {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Self {
             color: is_terminal && !no_color,
         }
-    }
-
-    pub fn is_colored(&self) -> bool {
-        self.color
     }
 
     paint! {

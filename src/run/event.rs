@@ -29,10 +29,3 @@ pub enum Event<'a> {
 pub trait Reporter: Send + Sync {
     fn on_event(&self, event: &Event<'_>);
 }
-
-/// A reporter that ignores everything (for the library's callers and tests).
-pub struct Silent;
-
-impl Reporter for Silent {
-    fn on_event(&self, _: &Event<'_>) {}
-}

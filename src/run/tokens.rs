@@ -61,7 +61,6 @@ struct Token {
 #[derive(Default)]
 pub struct TokenStore {
     entries: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Token>>>>>,
-    fetches: std::sync::atomic::AtomicUsize,
     cache_dir: Option<std::path::PathBuf>,
 }
 
@@ -120,11 +119,6 @@ impl TokenStore {
                 let _ = std::fs::rename(&tmp, &path);
             }
         }
-    }
-
-    /// How many token requests were sent (for tests and reports).
-    pub fn fetch_count(&self) -> usize {
-        self.fetches.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn entry(&self, key: &str) -> Arc<tokio::sync::Mutex<Option<Token>>> {
@@ -187,8 +181,6 @@ impl TokenStore {
         refresh_at: f64,
         on_exchange: &(dyn Fn(&Exchange, Option<&str>) + Send + Sync),
     ) -> Result<Token, String> {
-        self.fetches
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let url = url::Url::parse(&p.token_url).map_err(|e| {
             format!(
                 "auth provider `{}`: invalid token_url `{}`: {e}",

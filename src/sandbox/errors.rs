@@ -77,3 +77,12 @@ pub fn with_tid(status: StatusCode, body: Value, tid: &str) -> Response {
     }
     (status, headers, axum::Json(body)).into_response()
 }
+
+/// A JSON body with the `Etag` header of the resource's current version.
+pub fn with_etag(status: StatusCode, body: Value, etag: &str, tid: &str) -> Response {
+    let mut resp = with_tid(status, body, tid);
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        resp.headers_mut().insert("etag", v);
+    }
+    resp
+}

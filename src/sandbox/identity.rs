@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -36,14 +36,6 @@ fn render(k: &ApiKey, with_value: bool) -> Value {
         v["description"] = Value::from(d.as_str());
     }
     v
-}
-
-fn with_etag(status: StatusCode, body: Value, etag: &str, tid: &str) -> Response {
-    let mut resp = errors::with_tid(status, body, tid);
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        resp.headers_mut().insert("etag", v);
-    }
-    resp
 }
 
 fn not_found(tid: &str) -> Response {
@@ -119,7 +111,7 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
         description,
     );
     let key = &state.apikeys[&id];
-    with_etag(
+    errors::with_etag(
         StatusCode::CREATED,
         render(key, true),
         &entity_tag(key),
@@ -143,7 +135,7 @@ pub async fn get(
         .get(&id)
         .filter(|k| k.account_id == caller.account_id)
     {
-        Some(k) => with_etag(StatusCode::OK, render(k, false), &entity_tag(k), &tid),
+        Some(k) => errors::with_etag(StatusCode::OK, render(k, false), &entity_tag(k), &tid),
         None => not_found(&tid),
     }
 }
@@ -155,7 +147,7 @@ pub async fn details(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Resp
     };
     let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
     match state.apikey_by_value(value) {
-        Some(k) => with_etag(StatusCode::OK, render(k, false), &entity_tag(k), &tid),
+        Some(k) => errors::with_etag(StatusCode::OK, render(k, false), &entity_tag(k), &tid),
         None => not_found(&tid),
     }
 }
@@ -256,7 +248,7 @@ pub async fn update(
     }
     key.version += 1;
     key.modified_at = iam_date();
-    with_etag(StatusCode::OK, render(key, false), &entity_tag(key), &tid)
+    errors::with_etag(StatusCode::OK, render(key, false), &entity_tag(key), &tid)
 }
 
 pub async fn delete(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -261,14 +261,6 @@ fn found<'a>(
     }
 }
 
-fn with_etag(status: StatusCode, body: Value, etag: &str, tid: &str) -> Response {
-    let mut resp = errors::with_tid(status, body, tid);
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        resp.headers_mut().insert("etag", v);
-    }
-    resp
-}
-
 pub async fn get(
     State(sb): State<Arc<Sandbox>>,
     Path(id): Path<String>,
@@ -281,7 +273,7 @@ pub async fn get(
     };
     let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
     match found(&state, &id, &caller, &tid) {
-        Ok(rule) => with_etag(
+        Ok(rule) => errors::with_etag(
             StatusCode::OK,
             rule.body.clone(),
             &etag(&id, rule.version),
@@ -353,7 +345,7 @@ pub async fn update(
             version,
         },
     );
-    with_etag(StatusCode::OK, body, &etag(&id, version), &tid)
+    errors::with_etag(StatusCode::OK, body, &etag(&id, version), &tid)
 }
 
 pub async fn delete(
