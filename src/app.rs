@@ -340,7 +340,14 @@ async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         p.bar().finish_and_clear();
     }
     let elapsed = started.elapsed();
-    let mut code = summarize(&output, &outcomes, elapsed, ctx.interrupt.is_set());
+    let not_started = workflows.len() - outcomes.len();
+    let mut code = summarize(
+        &output,
+        &outcomes,
+        not_started,
+        elapsed,
+        ctx.interrupt.is_set(),
+    );
     for (kind, path) in &args.reports {
         let text = match kind {
             crate::cli::ReportKind::Junit => crate::report::junit::render(&outcomes, elapsed),
@@ -434,15 +441,21 @@ async fn watch_signals(interrupt: Interrupt, output: Arc<Output>) {
 fn summarize(
     output: &Output,
     outcomes: &[WorkflowOutcome],
+    not_started: usize,
     elapsed: std::time::Duration,
     interrupted: bool,
 ) -> i32 {
     let s = out_style();
+    let not_started = if not_started > 0 {
+        format!(" ({not_started} not started)")
+    } else {
+        String::new()
+    };
     let passed = outcomes.iter().filter(|o| o.passed()).count();
     let failed = outcomes.len() - passed;
     let steps = |st: StepStatus| outcomes.iter().map(|o| o.count(st)).sum::<usize>();
     let line = format!(
-        "{} workflow{}: {passed} passed, {failed} failed · steps: {} passed, {} failed, {} skipped · {}\n",
+        "{} workflow{}: {passed} passed, {failed} failed{not_started} · steps: {} passed, {} failed, {} skipped · {}\n",
         outcomes.len(),
         if outcomes.len() == 1 { "" } else { "s" },
         steps(StepStatus::Passed),

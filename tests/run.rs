@@ -375,3 +375,75 @@ fn folders_are_searched_and_included_files_do_not_run_alone() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("1 workflow: 1 passed"), "{out}");
 }
+
+#[test]
+fn json_schema_checks_inline_and_from_a_file() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    dir.write("item.schema.yaml", "type: object\nrequired: [id, count]\nproperties:\n  id: { type: string }\n  count: { type: integer, minimum: 10 }\n");
+    let file = dir.write(
+        "schema.yaml",
+        &workflow(
+            &server,
+            r#"  - request: { url: BASE/json }
+    continue_on_error: true
+    expect:
+      schema: { file: item.schema.yaml }
+  - request: { url: BASE/json }
+    expect:
+      schema:
+        type: object
+        required: [id, items]
+        properties: { items: { type: array, minItems: 3 } }
+"#,
+        ),
+    );
+    let (code, out, err) = run(&["run", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("expected the body to match the JSON Schema, actual /count: 3 is less than the minimum of 10"), "{out}");
+    let bad = dir.write(
+        "bad.yaml",
+        &workflow(
+            &server,
+            "  - request: { url: BASE/json }\n    expect:\n      schema: { type: 12 }\n",
+        ),
+    );
+    let (code, _, err) = run(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid JSON Schema"), "{err}");
+}
+
+#[test]
+fn fail_fast_stops_starting_new_files() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    dir.write(
+        "a.yaml",
+        &workflow(
+            &server,
+            "  - request: { url: BASE/status/500 }\n    expect: { status: 200 }\n",
+        ),
+    );
+    for n in ["b", "c", "d"] {
+        dir.write(
+            &format!("{n}.yaml"),
+            &workflow(&server, "  - request: { url: BASE/echo }\n"),
+        );
+    }
+    let (code, out, _) = run(&[
+        "run",
+        "--jobs",
+        "1",
+        "--fail-fast",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("1 workflow: 0 passed, 1 failed (3 not started)"),
+        "{out}"
+    );
+    assert_eq!(server.requests(), 1);
+    let (code, out, _) = run(&["run", "--jobs", "1", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("4 workflows: 3 passed, 1 failed"), "{out}");
+}
