@@ -60,10 +60,7 @@ fn bad_request(message: &str, tid: &str) -> Response {
 
 pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let caller = or_respond!(sb.authenticate(&headers, &tid));
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return bad_request("The request body is not valid JSON.", &tid);
     };
@@ -81,7 +78,7 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
             &tid,
         );
     }
-    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sb.lock();
     let value = match text("apikey") {
         Some(v) if v.len() < 32 => {
             return bad_request(
@@ -125,11 +122,8 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let caller = or_respond!(sb.authenticate(&headers, &tid));
+    let state = sb.lock();
     match state
         .apikeys
         .get(&id)
@@ -145,7 +139,7 @@ pub async fn details(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Resp
     let Some(value) = headers.get("iam-apikey").and_then(|v| v.to_str().ok()) else {
         return bad_request("The IAM-ApiKey header is required.", &tid);
     };
-    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sb.lock();
     match state.apikey_by_value(value) {
         Some(k) => errors::with_etag(StatusCode::OK, render(k, false), &entity_tag(k), &tid),
         None => not_found(&tid),
@@ -158,10 +152,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let caller = or_respond!(sb.authenticate(&headers, &tid));
     let pagesize = match q.get("pagesize").map(|p| p.parse::<usize>()) {
         None => 20,
         Some(Ok(n)) if (1..=100).contains(&n) => n,
@@ -176,7 +167,7 @@ pub async fn list(
         .get("account_id")
         .cloned()
         .unwrap_or(caller.account_id.clone());
-    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sb.lock();
     let matching: Vec<&ApiKey> = state
         .apikeys
         .values()
@@ -213,17 +204,14 @@ pub async fn update(
     body: Bytes,
 ) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let caller = or_respond!(sb.authenticate(&headers, &tid));
     let Some(if_match) = headers.get("if-match").and_then(|v| v.to_str().ok()) else {
         return bad_request("The If-Match header is required.", &tid);
     };
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return bad_request("The request body is not valid JSON.", &tid);
     };
-    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sb.lock();
     let Some(key) = state
         .apikeys
         .get_mut(&id)
@@ -257,11 +245,8 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let caller = or_respond!(sb.authenticate(&headers, &tid));
+    let mut state = sb.lock();
     if state
         .apikeys
         .get(&id)

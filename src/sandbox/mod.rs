@@ -5,6 +5,16 @@
 // Handlers return early with a ready error response; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+/// The value of an `Ok`, or return the ready error response.
+macro_rules! or_respond {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(response) => return response,
+        }
+    };
+}
+
 mod errors;
 mod iam;
 mod identity;
@@ -192,6 +202,10 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
 }
 
 impl Sandbox {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, state::State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn bearer(&self, headers: &HeaderMap) -> Option<TokenInfo> {
         let value = headers.get("authorization")?.to_str().ok()?;
         let token = value

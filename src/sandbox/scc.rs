@@ -95,10 +95,7 @@ fn rule_body(
 
 pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate_scc(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let caller = or_respond!(sb.authenticate_scc(&headers, &tid));
     let Some(items) = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("rules").and_then(Value::as_array).cloned())
@@ -119,7 +116,7 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
     if foreign {
         return errors::scc(StatusCode::FORBIDDEN, "forbidden", FORBIDDEN, &tid);
     }
-    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = sb.lock();
     let mut results = Vec::new();
     let mut any_failed = false;
     for (n, item) in items.iter().enumerate() {
@@ -169,10 +166,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate_scc(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let caller = or_respond!(sb.authenticate_scc(&headers, &tid));
     let Some(account) = q.get("account_id") else {
         return errors::scc(
             StatusCode::BAD_REQUEST,
@@ -201,7 +195,7 @@ pub async fn list(
             &tid,
         );
     }
-    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sb.lock();
     let labels: Option<Vec<&str>> = q.get("labels").map(|l| l.split(',').collect());
     let matching: Vec<&Value> = state
         .rules
@@ -267,11 +261,8 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate_scc(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let caller = or_respond!(sb.authenticate_scc(&headers, &tid));
+    let state = sb.lock();
     match found(&state, &id, &caller, &tid) {
         Ok(rule) => errors::with_etag(
             StatusCode::OK,
@@ -290,15 +281,9 @@ pub async fn update(
     body: Bytes,
 ) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate_scc(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
-    let current = match found(&state, &id, &caller, &tid) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let caller = or_respond!(sb.authenticate_scc(&headers, &tid));
+    let mut state = sb.lock();
+    let current = or_respond!(found(&state, &id, &caller, &tid));
     let if_match = headers
         .get("if-match")
         .and_then(|v| v.to_str().ok())
@@ -354,14 +339,9 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Response {
     let tid = transaction_id(&headers);
-    let caller = match sb.authenticate_scc(&headers, &tid) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let mut state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
-    if let Err(r) = found(&state, &id, &caller, &tid) {
-        return r;
-    }
+    let caller = or_respond!(sb.authenticate_scc(&headers, &tid));
+    let mut state = sb.lock();
+    or_respond!(found(&state, &id, &caller, &tid));
     state.rules.remove(&id);
     (StatusCode::NO_CONTENT, [("transaction-id", tid)]).into_response()
 }
