@@ -46,10 +46,9 @@ steps:
     expect: { status: 401 }
 "#,
     );
-    let out = support::apiflow()
+    let out = sb
+        .apiflow()
         .args(["run", file.to_str().unwrap()])
-        .env("IBMCLOUD_API_KEY", &key)
-        .env("IBMCLOUD_IAM_URL", &sb.url)
         .output()
         .unwrap();
     assert!(

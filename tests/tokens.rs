@@ -17,14 +17,6 @@ auth:
     params: { apikey: "{{ inputs.apikey }}" }
 "#;
 
-fn with_sandbox_env<'a>(
-    cmd: &'a mut assert_cmd::Command,
-    sb: &SandboxProcess,
-) -> &'a mut assert_cmd::Command {
-    cmd.env("IBMCLOUD_API_KEY", sb.apikey.as_deref().unwrap())
-        .env("IBMCLOUD_IAM_URL", &sb.url)
-}
-
 fn token_requests(sb: &SandboxProcess) -> usize {
     sb.log()
         .iter()
@@ -44,7 +36,8 @@ fn tokens_are_renewed_before_they_expire_and_never_fail_with_401() {
         "long.yaml",
         &format!("version: 1\nname: long\n{PROVIDER}{steps}"),
     );
-    let out = with_sandbox_env(&mut support::apiflow(), &sb)
+    let out = sb
+        .apiflow()
         .args(["run", file.to_str().unwrap()])
         .output()
         .unwrap();
@@ -96,7 +89,8 @@ fn concurrent_workflows_share_one_token_fetch() {
             &format!("version: 1\nname: w{n}\n{PROVIDER}steps:\n  - request: {{ url: \"{{{{ inputs.iam }}}}/v1/apikeys\", auth: iam }}\n    expect: {{ status: 200 }}\n"),
         );
     }
-    let out = with_sandbox_env(&mut support::apiflow(), &sb)
+    let out = sb
+        .apiflow()
         .args(["run", "--jobs", "4", dir.path().to_str().unwrap()])
         .output()
         .unwrap();
@@ -140,7 +134,8 @@ fn the_token_cache_spares_the_token_endpoint_across_runs() {
         &format!("version: 1\nname: cached\n{PROVIDER}steps:\n  - request: {{ url: \"{{{{ inputs.iam }}}}/v1/apikeys\", auth: iam }}\n    expect: {{ status: 200 }}\n"),
     );
     for _ in 0..3 {
-        let out = with_sandbox_env(&mut support::apiflow(), &sb)
+        let out = sb
+            .apiflow()
             .args([
                 "run",
                 "--token-cache",

@@ -11,9 +11,13 @@ use minijinja::value::{Enumerator, Object};
 
 #[derive(Clone, Debug, Default)]
 struct ScopeData {
-    inputs: BTreeMap<String, Value>,
+    // `inputs`, `vars` and `steps` are kept as ready template values: they change once per
+    // var or step, but are read by every render.
+    inputs: Value,
     vars: BTreeMap<String, Value>,
+    vars_value: Value,
     steps: BTreeMap<String, Value>,
+    steps_value: Value,
     names: BTreeMap<String, Value>,
     locals: BTreeMap<&'static str, Value>,
 }
@@ -28,7 +32,9 @@ impl Scope {
     pub fn new(inputs: BTreeMap<String, Value>) -> Self {
         Self {
             data: Arc::new(ScopeData {
-                inputs,
+                inputs: Value::from(inputs),
+                vars_value: Value::from(BTreeMap::<String, Value>::new()),
+                steps_value: Value::from(BTreeMap::<String, Value>::new()),
                 ..ScopeData::default()
             }),
         }
@@ -39,7 +45,9 @@ impl Scope {
     }
 
     pub fn set_var(&mut self, name: &str, value: Value) {
-        self.data().vars.insert(name.to_owned(), value);
+        let d = self.data();
+        d.vars.insert(name.to_owned(), value);
+        d.vars_value = Value::from(d.vars.clone());
     }
 
     /// A captured or `set` name, visible to later steps.
@@ -48,7 +56,9 @@ impl Scope {
     }
 
     pub fn set_step(&mut self, id: &str, value: Value) {
-        self.data().steps.insert(id.to_owned(), value);
+        let d = self.data();
+        d.steps.insert(id.to_owned(), value);
+        d.steps_value = Value::from(d.steps.clone());
     }
 
     /// `item`, `index` or `attempt`.
@@ -76,9 +86,9 @@ impl Object for ScopeView {
         let key = key.as_str()?;
         let d = &self.0;
         match key {
-            "inputs" => Some(Value::from(d.inputs.clone())),
-            "vars" => Some(Value::from(d.vars.clone())),
-            "steps" => Some(Value::from(d.steps.clone())),
+            "inputs" => Some(d.inputs.clone()),
+            "vars" => Some(d.vars_value.clone()),
+            "steps" => Some(d.steps_value.clone()),
             "env" => Some(Value::from_object(EnvView)),
             _ => d.locals.get(key).or_else(|| d.names.get(key)).cloned(),
         }

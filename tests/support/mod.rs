@@ -340,6 +340,17 @@ impl SandboxProcess {
         self.lines.lock().unwrap().clone()
     }
 
+    /// The binary, pointed at this sandbox the way the IBM recipes read it.
+    pub fn apiflow(&self) -> assert_cmd::Command {
+        let mut cmd = apiflow();
+        cmd.env(
+            "IBMCLOUD_API_KEY",
+            self.apikey.as_deref().unwrap_or_default(),
+        )
+        .env("IBMCLOUD_IAM_URL", &self.url);
+        cmd
+    }
+
     /// Sends SIGINT and waits; returns the exit code.
     pub fn interrupt(mut self) -> i32 {
         std::process::Command::new("kill")
