@@ -23,3 +23,4 @@ pub mod secrets;
 pub mod source;
 pub mod suggest;
 pub mod template;
+pub mod xpath;

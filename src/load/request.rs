@@ -264,8 +264,12 @@ impl Lowerer<'_> {
                 .follow_redirects
                 .or(defaults.follow_redirects)
                 .unwrap_or(true),
+            max_redirects: crate::model::DEFAULT_MAX_REDIRECTS,
+            max_body: None,
             verify_tls: step.verify_tls.or(defaults.verify_tls).unwrap_or(true),
             ca_file: step.ca_file.or_else(|| defaults.ca_file.clone()),
+            cookies: Default::default(),
+            from_defaults: Vec::new(),
         })
     }
 }

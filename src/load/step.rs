@@ -140,11 +140,11 @@ impl Lowerer<'_> {
         self.names.locals = saved_locals;
         Some(Step {
             id,
-            name,
+            name: name.map(crate::template::Text::Lit),
             pos,
             action: action?,
             condition,
-            for_each,
+            for_each: for_each.map(crate::model::ForEach::Expr),
             retry,
             timeout,
             continue_on_error,

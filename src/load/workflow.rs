@@ -84,6 +84,7 @@ impl Lowerer<'_> {
             finally,
             outputs,
             timeout,
+            cookies: true,
         })
     }
 

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use crate::jsonpath::Query;
 use crate::source::Pos;
 use crate::template::ValueTemplate;
+use crate::xpath::XPath;
 
 /// One expectation: a subject of the response and a matcher it must satisfy.
 pub struct Check {
@@ -19,6 +20,10 @@ pub enum Subject {
     Body,
     /// The response time, in milliseconds.
     Duration,
+    /// `expect.cookies.NAME`: the value of a cookie the response set (nothing when it set none).
+    Cookie(String),
+    /// `expect.xpath.EXPR`: an XPath 1.0 expression on an XML or HTML body.
+    XPath(XPath),
 }
 
 /// All operators must hold.
@@ -144,6 +149,7 @@ pub enum CaptureSource {
         group: RegexGroup,
     },
     Cookie(String),
+    XPath(XPath),
 }
 
 pub enum RegexGroup {

@@ -9,6 +9,9 @@ mod step;
 mod workflow;
 
 pub use check::{Capture, CaptureSource, Check, JsonType, Matcher, Op, RegexGroup, Subject};
-pub use request::{AuthSpec, BodySpec, MultipartPart, RequestSpec, RequestStep};
-pub use step::{Action, AssertItem, Backoff, Include, Retry, RetryOn, SetItem, Step};
+pub use request::{
+    AuthSpec, BodySpec, DEFAULT_MAX_REDIRECTS, MultipartPart, RequestCookies, RequestSpec,
+    RequestStep,
+};
+pub use step::{Action, AssertItem, Backoff, ForEach, Include, Retry, RetryOn, SetItem, Step};
 pub use workflow::{AuthProvider, ClientAuth, InputDecl, VarDecl, Workflow};

@@ -4,16 +4,17 @@ use std::time::Duration;
 
 use super::{RequestStep, Workflow};
 use crate::source::Pos;
-use crate::template::{Expr, ValueTemplate};
+use crate::template::{Expr, Text, ValueTemplate};
 
 /// One step: exactly one action, plus the controls around it.
 pub struct Step {
     pub id: Option<String>,
-    pub name: Option<String>,
+    /// May hold templates (rendered per run, seeing `item` and `index` in a `for_each`).
+    pub name: Option<Text>,
     pub pos: Pos,
     pub action: Action,
     pub condition: Option<Expr>,
-    pub for_each: Option<Expr>,
+    pub for_each: Option<ForEach>,
     pub retry: Option<Retry>,
     pub timeout: Option<Duration>,
     pub continue_on_error: bool,
@@ -25,6 +26,16 @@ pub enum Action {
     Assert(Vec<AssertItem>),
     Sleep(Duration),
     Include(Box<Include>),
+}
+
+/// `for_each`: an expression giving a list, or rows read from a file at load time.
+pub enum ForEach {
+    Expr(Expr),
+    /// `for_each: { file: PATH }` (JSON, YAML: a list; CSV: one map of strings per row).
+    Items {
+        path: PathBuf,
+        items: Arc<Vec<serde_json::Value>>,
+    },
 }
 
 pub struct SetItem {
@@ -74,7 +85,7 @@ impl Step {
     /// The title shown in reports: the name, else the id, else a short description.
     pub fn title(&self) -> String {
         if let Some(name) = &self.name {
-            return name.clone();
+            return name.source_text().to_owned();
         }
         if let Some(id) = &self.id {
             return id.clone();

@@ -17,6 +17,8 @@ pub struct Workflow {
     pub finally: Vec<Step>,
     pub outputs: Vec<(String, ValueTemplate)>,
     pub timeout: Option<Duration>,
+    /// Top-level `cookies: false` turns the workflow's cookie jar off.
+    pub cookies: bool,
 }
 
 /// A parameter of the workflow.

@@ -102,6 +102,11 @@ pub fn prepare(
             bytes: text.render(ctx)?.into_owned().into_bytes(),
             content_type: None,
         },
+        Some(BodySpec::File { .. }) => {
+            return Err(PrepareError::Invalid(
+                "`body: { file }` is sent by the runner rework".into(),
+            ));
+        }
         Some(BodySpec::Multipart(parts)) => {
             let mut out = Vec::with_capacity(parts.len());
             for part in parts {

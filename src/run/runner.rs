@@ -329,7 +329,12 @@ impl<'a> WorkflowRun<'a> {
             }
         }
         let outcome = match &step.for_each {
-            Some(expr) => self.run_loop(step, expr, index, in_finally, started).await,
+            Some(crate::model::ForEach::Expr(expr)) => {
+                self.run_loop(step, expr, index, in_finally, started).await
+            }
+            Some(crate::model::ForEach::Items { .. }) => {
+                unimplemented!("for_each from a file is run by the runner rework")
+            }
             None => {
                 let (last, attempts) = self.attempts(step).await;
                 let mut o = self.outcome(step, index, in_finally, last, started.elapsed());
