@@ -81,6 +81,11 @@ impl HttpClient {
                 builder.body(bytes.clone())
             }
             PreparedBody::Multipart(parts) => builder.multipart(multipart(parts).await?),
+            PreparedBody::File { .. } => {
+                return Err(TransportError::Other(
+                    "file bodies are sent by the session".into(),
+                ));
+            }
         };
         let started = Instant::now();
         let response = builder.send().await.map_err(|e| classify(&e, timeout))?;

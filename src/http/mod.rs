@@ -2,8 +2,10 @@
 //! reqwest is named only in `client.rs`.
 
 mod client;
+mod session;
 
 pub use client::HttpClient;
+pub use session::{Exchange, Hop, SendError, SendPolicy, Session, WireBody, WireRequest};
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -28,6 +30,11 @@ pub enum PreparedBody {
         content_type: Option<&'static str>,
     },
     Multipart(Vec<PreparedPart>),
+    /// A file's bytes, streamed (never read whole into memory).
+    File {
+        path: PathBuf,
+        content_type: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -199,6 +199,7 @@ impl TerminalReporter {
                     out.push_str(&format!("{pad}{} {line}\n", s.cyan(">")));
                 }
             }
+            PreparedBody::File { .. } => {}
             PreparedBody::Multipart(parts) => {
                 for p in parts {
                     let line = match p {
