@@ -28,8 +28,12 @@ pub enum Command {
     },
     /// Serve the IBM Cloud emulator (IAM, API keys, SCC Configuration API) on loopback.
     Sandbox(SandboxArgs),
-    /// Print the JSON Schema of workflow files.
-    Schema,
+    /// Print the JSON Schema of workflow files (or, with --report, of the JSON report).
+    Schema {
+        /// The schema of `--report json=FILE` instead.
+        #[arg(long)]
+        report: bool,
+    },
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
 }
@@ -38,6 +42,7 @@ pub enum Command {
 pub enum ReportKind {
     Junit,
     Json,
+    Html,
 }
 
 fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
@@ -47,12 +52,21 @@ fn parse_report(s: &str) -> Result<(ReportKind, PathBuf), String> {
     let kind = match kind {
         "junit" => ReportKind::Junit,
         "json" => ReportKind::Json,
-        other => return Err(format!("unknown report kind `{other}`: use junit or json")),
+        "html" => ReportKind::Html,
+        other => {
+            return Err(format!(
+                "unknown report kind `{other}`: use junit, json or html"
+            ));
+        }
     };
     if path.is_empty() {
         return Err("the report file name is empty".into());
     }
     Ok((kind, PathBuf::from(path)))
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    crate::size::parse(s)
 }
 
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {
@@ -94,12 +108,19 @@ pub struct RunArgs {
     /// Run only shard K of N (1-based): a stable split of the files by path, for CI matrices.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u32, u32)>,
-    /// Write a report: `junit=FILE` or `json=FILE` (repeatable).
+    /// Write a report: `junit=FILE`, `json=FILE` or `html=FILE` (repeatable).
     #[arg(long = "report", value_name = "KIND=FILE", value_parser = parse_report)]
     pub reports: Vec<(ReportKind, PathBuf)>,
     /// Run the embedded IBM Cloud sandbox and point the recipes at it.
     #[arg(long)]
     pub sandbox: bool,
+    /// Bound on each decoded response body, e.g. `64MiB`, `512KiB`, `1GB` or bytes.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: Option<u64>,
+    /// Load cookies from FILE (Netscape format, as curl and Hurl write it) before the run and
+    /// write them back after it.
+    #[arg(long, value_name = "FILE")]
+    pub cookie_jar: Option<PathBuf>,
     /// Print every request and response (secrets redacted).
     #[arg(long, short = 'v', conflicts_with = "quiet")]
     pub verbose: bool,

@@ -5,6 +5,7 @@
 //! `report` (terminal, JUnit, JSON), with `app` sequencing them for the command line.
 
 pub mod app;
+pub mod check;
 pub mod cli;
 
 pub mod diagnostic;
@@ -15,11 +16,13 @@ pub mod inputs;
 pub mod jsonpath;
 pub mod load;
 pub mod model;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod sandbox;
 pub mod schema;
 pub mod secrets;
+pub mod size;
 pub mod source;
 pub mod suggest;
 pub mod template;

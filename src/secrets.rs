@@ -50,10 +50,44 @@ pub fn is_sensitive_field(name: &str) -> bool {
 /// fragments of two or three characters that match ordinary text.
 const MIN_ENCODED_LEN: usize = 6;
 
+/// Shortest line of a multi-line secret that is registered on its own (a PEM key is printed
+/// line by line in an excerpt).
+const MIN_LINE_LEN: usize = 4;
+
+/// Authorization schemes whose credential (the word after them) is a secret on its own.
+const SCHEMES: &[&str] = &["bearer", "basic", "digest", "token", "negotiate", "apikey"];
+
+/// The percent-encoding sets of the URL standard (as the `url` crate applies them to a path,
+/// a query and userinfo), plus "every non-alphanumeric byte": each is a form apiflow may write.
+mod sets {
+    use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+    pub const QUERY: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>');
+    pub const SPECIAL_QUERY: &AsciiSet = &QUERY.add(b'\'');
+    pub const PATH: &AsciiSet = &QUERY.add(b'?').add(b'`').add(b'{').add(b'}');
+    pub const USERINFO: &AsciiSet = &PATH
+        .add(b'/')
+        .add(b':')
+        .add(b';')
+        .add(b'=')
+        .add(b'@')
+        .add(b'[')
+        .add(b'\\')
+        .add(b']')
+        .add(b'^')
+        .add(b'|');
+    pub const ALL: [&AsciiSet; 5] = [QUERY, SPECIAL_QUERY, PATH, USERINFO, NON_ALPHANUMERIC];
+}
+
 #[derive(Default)]
 struct State {
+    /// Every registered form, to be matched; longest first once built.
     patterns: Vec<String>,
+    /// Secrets already registered (their plain form), to skip repeats cheaply.
+    seen: std::collections::HashSet<String>,
+    /// Rebuilt lazily, on the first redaction after a registration: registering the secrets
+    /// of a step costs one build, not one per value.
     matcher: Option<AhoCorasick>,
+    dirty: bool,
 }
 
 /// The set of known secrets of a run; cheap to clone and share.
@@ -67,51 +101,142 @@ impl Redactor {
         Self::default()
     }
 
-    /// Registers a secret value (and its encodings). Empty values are ignored.
+    /// Registers a secret value and every form apiflow may write it in. Empty values are
+    /// ignored.
     pub fn add(&self, secret: &str) {
-        let secret = secret.trim();
-        if secret.is_empty() {
+        if secret.trim().is_empty() {
             return;
         }
         {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
-            if state.patterns.iter().any(|p| p == secret) {
+            if state.seen.contains(secret) {
                 return;
             }
         }
-        let mut variants = vec![secret.to_owned()];
-        let encoded =
-            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        variants.push(encoded.clone());
-        variants.push(encoded.replace("%20", "+"));
-        if secret.len() >= MIN_ENCODED_LEN {
-            variants.extend(base64_fragments(secret.as_bytes()));
-        }
+        let forms = forms(secret);
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        for v in variants {
-            if !v.is_empty() && !state.patterns.contains(&v) {
-                state.patterns.push(v);
+        state.seen.insert(secret.to_owned());
+        for f in forms {
+            if !f.is_empty() && !state.patterns.contains(&f) {
+                state.patterns.push(f);
+                state.dirty = true;
             }
         }
-        // Longest first, so a whole secret wins over any fragment of it.
-        state.patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        state.matcher = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(&state.patterns)
-            .ok();
+    }
+
+    /// Registers every leaf of a structured secret (a secret capture of an object).
+    pub fn add_value(&self, value: &serde_json::Value) {
+        use serde_json::Value as V;
+        match value {
+            V::String(s) => self.add(s),
+            V::Number(n) => self.add(&n.to_string()),
+            V::Array(items) => items.iter().for_each(|v| self.add_value(v)),
+            V::Object(map) => map.values().for_each(|v| self.add_value(v)),
+            V::Bool(_) | V::Null => {}
+        }
+    }
+
+    fn with_matcher<T>(&self, f: impl FnOnce(Option<&AhoCorasick>, usize) -> T) -> T {
+        {
+            let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+            if !state.dirty {
+                return f(state.matcher.as_ref(), state.patterns.len());
+            }
+        }
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if state.dirty {
+            // Longest first, so a whole secret wins over any fragment of it.
+            state.patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+            state.matcher = AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&state.patterns)
+                .ok();
+            state.dirty = false;
+        }
+        f(state.matcher.as_ref(), state.patterns.len())
     }
 
     /// The text with every secret replaced by a mask.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
-        match &state.matcher {
-            Some(m) if m.is_match(text) => {
-                Cow::Owned(m.replace_all(text, &vec![MASK; state.patterns.len()]))
-            }
+        self.with_matcher(|m, n| match m {
+            Some(m) if m.is_match(text) => Cow::Owned(m.replace_all(text, &vec![MASK; n])),
             _ => Cow::Borrowed(text),
+        })
+    }
+
+    /// Whether the text holds any registered secret (in any of its forms).
+    pub fn holds_secret(&self, text: &str) -> bool {
+        self.with_matcher(|m, _| m.is_some_and(|m| m.is_match(text)))
+    }
+}
+
+/// Every form of a secret that apiflow or a report writer may produce.
+fn forms(secret: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    push(secret.to_owned());
+    push(secret.trim().to_owned());
+    // `Bearer xyz`: the credential alone is what a server may echo back.
+    if let Some((scheme, rest)) = secret.trim().split_once(' ') {
+        if SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) && !rest.trim().is_empty() {
+            for f in forms(rest.trim()) {
+                push(f);
+            }
         }
     }
+    for line in secret.lines().map(str::trim) {
+        if line.len() >= MIN_LINE_LEN && line != secret {
+            push(line.to_owned());
+        }
+    }
+    for set in sets::ALL {
+        let encoded = percent_encoding::utf8_percent_encode(secret, set).to_string();
+        push(encoded.replace("%20", "+"));
+        push(encoded);
+    }
+    // In the path of an http(s) URL a backslash is read as a slash.
+    push(percent_encoding::utf8_percent_encode(&secret.replace('\\', "/"), sets::PATH).to_string());
+    push(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+    // JSON string escapes (serde_json's, and the HTML-safe ones minijinja's `tojson` adds).
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json[1..json.len().saturating_sub(1).max(1)].to_owned();
+    push(
+        json.replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+            .replace('&', "\\u0026")
+            .replace('\'', "\\u0027"),
+    );
+    push(json);
+    // XML and HTML escapes, each quote written the ways writers do.
+    let amp = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    for (dq, sq) in [
+        ("&quot;", "&apos;"),
+        ("&#34;", "&#39;"),
+        ("&#x22;", "&#x27;"),
+        ("\"", "'"),
+    ] {
+        push(amp.replace('"', dq).replace('\'', sq));
+    }
+    // GitHub annotation escapes (data, then property).
+    let data = secret
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    push(data.replace(':', "%3A").replace(',', "%2C"));
+    push(data);
+    if secret.len() >= MIN_ENCODED_LEN {
+        for f in base64_fragments(secret.as_bytes()) {
+            push(f);
+        }
+    }
+    out
 }
 
 /// The base64 text that any encoding of `secret` contains, whatever bytes precede it: for
@@ -164,6 +289,53 @@ mod tests {
             assert!(!out.contains(&basic));
         }
         assert_eq!(r.redact("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn every_escaped_form_is_caught() {
+        let r = Redactor::new();
+        let secret = "Tr0ub4dor-3!&<\"x'\\%:,é ~*";
+        r.add(secret);
+        let json = serde_json::to_string(secret).unwrap();
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let xml = secret
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;");
+        let mut u = url::Url::parse("http://h/").unwrap();
+        u.query_pairs_mut().append_pair("p", secret);
+        let mut path = url::Url::parse("http://h/").unwrap();
+        path.set_path(secret);
+        let annotation = secret.replace('%', "%25");
+        for text in [json, form, xml, u.to_string(), path.to_string(), annotation] {
+            let out = r.redact(&text);
+            assert!(out.contains(MASK), "{text} -> {out}");
+            assert!(!out.contains("Tr0ub4dor"), "{text} -> {out}");
+        }
+    }
+
+    #[test]
+    fn bearer_credentials_and_lines_of_a_key_are_secrets_on_their_own() {
+        let r = Redactor::new();
+        r.add("Bearer abcdef123456");
+        assert_eq!(
+            r.redact("token abcdef123456 echoed"),
+            format!("token {MASK} echoed")
+        );
+        r.add("-----BEGIN KEY-----\nAAAABBBBCCCC\nDDDDEEEE\n-----END KEY-----");
+        assert!(!r.redact("line: DDDDEEEE").contains("DDDDEEEE"));
+        assert!(r.holds_secret("x AAAABBBBCCCC y"));
+        assert!(!r.holds_secret("nothing"));
+    }
+
+    #[test]
+    fn every_leaf_of_a_secret_object_is_registered() {
+        let r = Redactor::new();
+        r.add_value(&serde_json::json!({"a": {"b": ["leafvalue1"]}, "n": 123456789}));
+        assert!(!r.redact("leafvalue1 and 123456789").contains("leafvalue1"));
+        assert!(!r.redact("123456789").contains("123456789"));
     }
 
     #[test]

@@ -71,9 +71,15 @@ steps:
     );
     let (code, out, _) = run(&["run", &f]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("in item 1: 2"), "{out}");
+    // Every item runs and is reported on its own line; the step fails for the failing one.
+    assert!(out.contains("✗ failing [1]"), "{out}");
+    assert!(out.contains("✓ failing [0]"), "{out}");
     assert!(out.contains("status: expected 200, actual 500"), "{out}");
-    assert_eq!(server.requests(), 5, "the loop stops at the failing item");
+    assert_eq!(
+        server.requests(),
+        6,
+        "every item runs, the failing one included"
+    );
 }
 
 #[test]

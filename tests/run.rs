@@ -114,7 +114,7 @@ fn every_failed_check_is_reported_and_later_steps_are_skipped() {
     assert!(out.contains(&format!("{path}:10:")), "{out}");
     assert!(out.contains("skipped: an earlier step failed"), "{out}");
     // The failure shows the request and an excerpt of the response.
-    assert!(out.contains("request: GET"), "{out}");
+    assert!(out.contains("> GET"), "{out}");
     assert!(out.contains("\"id\": \"abc123\""), "{out}");
     assert_eq!(
         server.log().iter().filter(|r| r["path"] == "/echo").count(),

@@ -1,12 +1,16 @@
-//! GitHub Actions annotations (`::error file=…,line=…::…`) for every failure, pointing at the
-//! line of the workflow file where the failing check or step was written.
+//! GitHub Actions annotations (`::error file=…,line=…::…`) for every failure and every
+//! validation error, pointing at the line of the workflow file where it was written.
+//!
+//! Values reach this writer already redacted (the record is); escaping comes after.
 
 use std::sync::Arc;
 
 use super::output::Output;
+use crate::check::matcher::describe;
+use crate::check::show;
+use crate::diagnostic::Diagnostic;
+use crate::record::Location;
 use crate::run::event::{Event, Reporter};
-use crate::run::outcome::StepStatus;
-use crate::source::Loc;
 
 pub struct GithubAnnotations {
     output: Arc<Output>,
@@ -21,6 +25,32 @@ impl GithubAnnotations {
     pub fn wanted() -> bool {
         std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
     }
+
+    /// Validation errors (nothing ran): one annotation each. Their messages are redacted by the
+    /// output like everything else.
+    pub fn diagnostics(output: &Output, diagnostics: &[Diagnostic]) {
+        let mut text = String::new();
+        for d in diagnostics {
+            let message = match &d.help {
+                Some(help) => format!("{}\n{help}", d.message),
+                None => d.message.clone(),
+            };
+            match &d.loc {
+                Some(loc) => text.push_str(&annotation(
+                    &loc.file.display(),
+                    loc.pos.line,
+                    loc.pos.column,
+                    "apiflow: invalid workflow",
+                    &message,
+                )),
+                None => text.push_str(&format!(
+                    "::error title=apiflow::{}\n",
+                    escape_data(&message)
+                )),
+            }
+        }
+        output.out(&text);
+    }
 }
 
 fn escape_data(s: &str) -> String {
@@ -33,37 +63,64 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn annotation(loc: &Loc, title: &str, message: &str) -> String {
+fn annotation(file: &str, line: u32, col: u32, title: &str, message: &str) -> String {
     format!(
-        "::error file={},line={},col={},title={}::{}\n",
-        escape_property(&loc.file.display()),
-        loc.pos.line,
-        loc.pos.column,
+        "::error file={},line={line},col={col},title={}::{}\n",
+        escape_property(file),
         escape_property(title),
         escape_data(message)
     )
 }
 
+fn at(loc: &Location, title: &str, message: &str) -> String {
+    annotation(&loc.file, loc.line, loc.column, title, message)
+}
+
 impl Reporter for GithubAnnotations {
     fn on_event(&self, event: &Event<'_>) {
-        let Event::StepFinished { outcome, .. } = event else {
-            return;
+        let text = match event {
+            Event::StepFinished { step, .. } if step.fails_workflow() => {
+                let Some(last) = step.last() else { return };
+                let title = format!("apiflow: {}", step.title);
+                let mut text = String::new();
+                if let Some(e) = &last.error {
+                    match &e.location {
+                        Some(loc) => text.push_str(&at(loc, &title, &e.message)),
+                        None => text.push_str(&at(&step.location, &title, &e.message)),
+                    }
+                }
+                for c in last.failed_checks() {
+                    let actual = match (&c.actual, &c.message) {
+                        (Some(v), _) => show(v),
+                        (None, Some(m)) => m.clone(),
+                        (None, None) => "nothing".into(),
+                    };
+                    let message = format!(
+                        "{}: expected {}, actual {}",
+                        c.subject,
+                        describe(&c.operator, &c.expected),
+                        actual
+                    );
+                    text.push_str(&at(&c.location, &title, &message));
+                }
+                text
+            }
+            Event::WorkflowFinished { workflow } => match &workflow.error {
+                Some(e) => {
+                    let title = format!("apiflow: {}", workflow.name);
+                    match &e.location {
+                        Some(loc) => at(loc, &title, &e.message),
+                        None => format!(
+                            "::error title={}::{}\n",
+                            escape_property(&title),
+                            escape_data(&e.message)
+                        ),
+                    }
+                }
+                None => return,
+            },
+            _ => return,
         };
-        if !matches!(outcome.status, StepStatus::Failed | StepStatus::Errored) {
-            return;
-        }
-        let title = format!("apiflow: {}", outcome.title);
-        let mut text = String::new();
-        if let Some(e) = &outcome.last.error {
-            text.push_str(&annotation(&e.loc, &title, &e.message));
-        }
-        for f in &outcome.last.failures {
-            let message = format!(
-                "{}: expected {}, actual {}",
-                f.subject, f.expected, f.actual
-            );
-            text.push_str(&annotation(&f.loc, &title, &message));
-        }
         self.output.out(&text);
     }
 }
@@ -71,12 +128,10 @@ impl Reporter for GithubAnnotations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Pos, SourceFile};
 
     #[test]
     fn properties_and_data_are_escaped() {
-        let file = SourceFile::new("a,b:c.yaml".into(), String::new());
-        let line = annotation(&Loc::new(&file, Pos::new(3, 5)), "t: x", "50%\nnext");
+        let line = annotation("a,b:c.yaml", 3, 5, "t: x", "50%\nnext");
         assert_eq!(
             line,
             "::error file=a%2Cb%3Ac.yaml,line=3,col=5,title=t%3A x::50%25%0Anext\n"

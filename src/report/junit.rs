@@ -1,25 +1,38 @@
-//! JUnit XML: one `<testsuite>` per workflow file, one `<testcase>` per step; failed checks are
-//! `<failure>`, steps that could not run are `<error>`, skipped steps `<skipped>`.
-//! Built with quick-junit; written through the redacting output like everything else.
+//! JUnit XML: one `<testsuite>` per workflow file, one `<testcase>` per step (and per
+//! `for_each` item); failed checks are `<failure>`, steps that could not run `<error>`, skipped
+//! steps `<skipped>`. A failed step's `<system-out>` carries its exchange as sent and received.
+//! Built with quick-junit from the (redacted) record; written through the redacting output.
+
+use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::run::outcome::{StepOutcome, StepStatus, WorkflowOutcome};
+use super::exchange_text::{check_text, hop_text};
+use crate::record::{RunRecord, StepRecord, StepStatus, WorkflowRecord};
 
-pub fn render(outcomes: &[WorkflowOutcome], elapsed: std::time::Duration) -> String {
+fn secs(ms: f64) -> Duration {
+    Duration::from_secs_f64(ms.max(0.0) / 1000.0)
+}
+
+pub fn render(run: &RunRecord) -> String {
     let mut report = Report::new("apiflow");
-    report.set_time(elapsed);
-    for wf in outcomes {
+    report.set_time(secs(run.duration_ms));
+    for wf in &run.workflows {
         let mut suite = TestSuite::new(format!("{} ({})", wf.name, wf.path));
-        suite.set_time(wf.duration);
+        suite.set_time(secs(wf.duration_ms));
         for step in &wf.steps {
             suite.add_test_case(test_case(wf, step));
         }
         if let Some(e) = &wf.error {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            let at = e
+                .location
+                .as_ref()
+                .map(|l| format!("\n  --> {l}"))
+                .unwrap_or_default();
             status
-                .set_message(e.message.clone())
-                .set_description(format!("{}\n  --> {}", e.message, e.loc));
+                .set_message(xml_safe(&e.message))
+                .set_description(xml_safe(&format!("{}{at}", e.message)));
             let mut case = TestCase::new("workflow", status);
             case.set_classname(wf.path.clone());
             suite.add_test_case(case);
@@ -29,12 +42,21 @@ pub fn render(outcomes: &[WorkflowOutcome], elapsed: std::time::Duration) -> Str
     report.to_string().unwrap_or_default()
 }
 
-fn test_case(wf: &WorkflowOutcome, step: &StepOutcome) -> TestCase {
+fn test_case(wf: &WorkflowRecord, step: &StepRecord) -> TestCase {
     let status = match step.status {
         StepStatus::Passed => TestCaseStatus::success(),
         StepStatus::Skipped => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(step.skip_reason.clone().unwrap_or_else(|| "skipped".into()));
+            s.set_message(xml_safe(step.skip_reason.as_deref().unwrap_or("skipped")));
+            s
+        }
+        // An allowed failure (`continue_on_error`) passes the workflow: not a JUnit failure.
+        _ if step.allowed_failure => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(xml_safe(&format!(
+                "allowed failure (continue_on_error): {}",
+                headline(step)
+            )));
             s
         }
         StepStatus::Failed | StepStatus::Errored => {
@@ -44,89 +66,96 @@ fn test_case(wf: &WorkflowOutcome, step: &StepOutcome) -> TestCase {
                 NonSuccessKind::Failure
             };
             let mut s = TestCaseStatus::non_success(kind);
-            s.set_message(headline(step)).set_description(details(step));
-            if step.status == StepStatus::Failed {
-                s.set_type("check failed");
+            s.set_message(xml_safe(&headline(step)))
+                .set_description(xml_safe(&details(step)));
+            s.set_type(if step.status == StepStatus::Failed {
+                "check failed"
             } else {
-                s.set_type("step error");
-            }
+                "step error"
+            });
             s
         }
     };
-    let mut case = TestCase::new(step.title.clone(), status);
-    case.set_classname(wf.path.clone());
-    case.set_time(step.duration);
+    let mut case = TestCase::new(xml_safe(&step.title), status);
+    case.set_classname(xml_safe(&wf.path));
+    case.set_time(secs(step.duration_ms));
     let mut out = Vec::new();
-    if step.attempts > 1 {
-        out.push(format!("attempts: {}", step.attempts));
+    if step.attempts.len() > 1 {
+        out.push(format!("attempts: {}", step.attempts.len()));
     }
-    if step.iterations > 0 {
-        out.push(format!("items: {}", step.iterations));
-    }
-    for c in &step.last.captures {
-        let value = if c.secret {
-            crate::secrets::MASK.to_owned()
-        } else {
-            c.value.clone()
-        };
-        out.push(format!("captured {} = {value}", c.name));
+    if let Some(last) = step.last() {
+        for c in &last.captures {
+            out.push(format!("captured {} = {}", c.name, c.value));
+        }
+        if step.status.is_failure() {
+            for hop in &last.exchanges {
+                out.push(hop_text(hop));
+            }
+        }
     }
     if !out.is_empty() {
-        case.set_system_out(out.join("\n"));
+        case.set_system_out(xml_safe(&out.join("\n")));
     }
     case
 }
 
 /// The one-line message: what failed first.
-fn headline(step: &StepOutcome) -> String {
-    if let Some(e) = &step.last.error {
+fn headline(step: &StepRecord) -> String {
+    let Some(last) = step.last() else {
+        return "failed".into();
+    };
+    if let Some(e) = &last.error {
         return e.message.clone();
     }
-    let n = step.last.failures.len();
-    match step.last.failures.first() {
-        Some(f) if n == 1 => format!(
-            "{}: expected {}, actual {}",
-            f.subject, f.expected, f.actual
-        ),
-        Some(f) => format!(
-            "{}: expected {}, actual {} (and {} more)",
-            f.subject,
-            f.expected,
-            f.actual,
-            n - 1
-        ),
+    let failed: Vec<_> = last.failed_checks().collect();
+    match failed.first() {
+        Some(c) if failed.len() == 1 => check_text(c),
+        Some(c) => format!("{} (and {} more)", check_text(c), failed.len() - 1),
         None => "failed".into(),
     }
 }
 
 /// Everything a person reads in the terminal: each failure with where it was written.
-fn details(step: &StepOutcome) -> String {
+fn details(step: &StepRecord) -> String {
     let mut lines = Vec::new();
-    if let Some((i, item)) = &step.failed_item {
-        lines.push(format!("in item {i}: {item}"));
+    if step.attempts.len() > 1 {
+        lines.push(format!("after {} attempts", step.attempts.len()));
     }
-    if step.attempts > 1 {
-        lines.push(format!("after {} attempts", step.attempts));
-    }
-    if let Some(e) = &step.last.error {
-        lines.push(format!("{}\n  --> {}", e.message, e.loc));
-    }
-    for f in &step.last.failures {
-        lines.push(format!(
-            "{}: expected {}, actual {}\n  --> {}",
-            f.subject, f.expected, f.actual, f.loc
-        ));
-    }
-    if let Some(ex) = &step.last.exchange {
-        let status = ex
-            .response
-            .as_ref()
-            .map(|r| r.status.to_string())
-            .unwrap_or_else(|| "no response".into());
-        lines.push(format!(
-            "request: {} {} → {status}",
-            ex.request.method, ex.request.url
-        ));
+    if let Some(last) = step.last() {
+        if let Some(e) = &last.error {
+            let at = e
+                .location
+                .as_ref()
+                .map(|l| format!("\n  --> {l}"))
+                .unwrap_or_default();
+            lines.push(format!("{}{at}", e.message));
+        }
+        for c in last.failed_checks() {
+            lines.push(format!("{}\n  --> {}", check_text(c), c.location));
+        }
     }
     lines.join("\n")
+}
+
+/// XML 1.0 cannot carry some characters at all (most C0 controls, U+FFFE, U+FFFF), escaped or
+/// not: they are replaced so the report stays well-formed.
+fn xml_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn characters_xml_cannot_carry_are_replaced() {
+        assert_eq!(
+            super::xml_safe("a\u{fffe}b\u{1}c\nd"),
+            "a\u{fffd}b\u{fffd}c\nd"
+        );
+    }
 }

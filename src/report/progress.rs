@@ -44,20 +44,20 @@ impl Reporter for Progress {
     fn on_event(&self, event: &Event<'_>) {
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         match event {
-            Event::WorkflowStarted { index, workflow } => {
-                running.push((*index, workflow.name.clone()))
+            Event::WorkflowStarted { index, name, .. } => {
+                running.push((*index, (*name).to_owned()))
             }
-            Event::Exchange { index, step, .. } => {
-                if let Some(entry) = running.iter_mut().find(|(i, _)| i == index) {
+            Event::StepFinished { workflow, step } => {
+                if let Some(entry) = running.iter_mut().find(|(i, _)| i == workflow) {
                     let name = entry.1.split(" › ").next().unwrap_or_default().to_owned();
-                    entry.1 = format!("{name} › {step}");
+                    entry.1 = format!("{name} › {}", step.title);
                 }
             }
-            Event::StepFinished { .. } => {}
-            Event::WorkflowFinished { index, .. } => {
-                running.retain(|(i, _)| i != index);
+            Event::WorkflowFinished { workflow } => {
+                running.retain(|(i, _)| *i != workflow.index);
                 self.bar.inc(1);
             }
+            Event::RunStarted { .. } | Event::RunFinished { .. } => {}
         }
         self.show(&running);
     }

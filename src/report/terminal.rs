@@ -1,21 +1,23 @@
-//! The human report: a line per step, failures expanded with where the check was written, the
-//! request line and an excerpt of the response; `-v` dumps every exchange.
+//! The human report: a line per step, failures expanded with where each check was written and
+//! the exchange that failed; `-v` shows every hop as sent and received; `--quiet` keeps only
+//! the failed steps (in full) and the summary.
 //!
-//! Output of concurrently running workflows is grouped: each workflow's lines are buffered and
-//! written as one block when it finishes, so lines never interleave.
+//! Each workflow's lines are buffered and written as one block when it finishes whenever
+//! several run at once (so lines never interleave) or `--quiet` may drop them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::output::Output;
 use super::style::Style;
-use crate::diagnostic::Diagnostic;
+use crate::check::matcher::describe;
+use crate::check::show;
 use crate::duration::human;
-use crate::http::{PreparedBody, PreparedPart, PreparedRequest, Response};
-use crate::run::check::excerpt;
+use crate::record::{
+    BodyRecord, CheckRecord, HopRecord, Location, StepRecord, StepStatus, WorkflowRecord,
+    WorkflowStatus,
+};
 use crate::run::event::{Event, Reporter};
-use crate::run::outcome::{Exchange, StepOutcome, StepStatus, WorkflowOutcome};
-use crate::secrets::{MASK, is_sensitive_header};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verbosity {
@@ -28,86 +30,92 @@ pub struct TerminalReporter {
     output: Arc<Output>,
     style: Style,
     verbosity: Verbosity,
-    /// Buffer each workflow's lines until it finishes (several run at once).
+    /// Buffer each workflow's lines until it finishes.
     grouped: bool,
     buffers: Mutex<HashMap<usize, String>>,
 }
 
-const BODY_EXCERPT: usize = 800;
-const VERBOSE_BODY: usize = 4000;
+/// Lines of a body shown under a failed step (all of it under `-v`, up to the record's bound).
+const EXCERPT_LINES: usize = 40;
+const PAD: &str = "      ";
 
 impl TerminalReporter {
-    pub fn new(output: Arc<Output>, style: Style, verbosity: Verbosity, grouped: bool) -> Self {
+    pub fn new(output: Arc<Output>, style: Style, verbosity: Verbosity, concurrent: bool) -> Self {
         Self {
             output,
             style,
             verbosity,
-            grouped,
+            grouped: concurrent || verbosity == Verbosity::Quiet,
             buffers: Mutex::new(HashMap::new()),
         }
     }
 
-    fn emit(&self, index: usize, text: String, done: bool) {
+    fn emit(&self, index: usize, text: &str) {
         if !self.grouped {
-            self.output.out(&text);
+            self.output.out(text);
             return;
         }
         let mut buffers = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
-        let buf = buffers.entry(index).or_default();
-        buf.push_str(&text);
-        if done {
-            let block = buffers.remove(&index).unwrap_or_default();
-            drop(buffers);
+        buffers.entry(index).or_default().push_str(text);
+    }
+
+    fn flush(&self, index: usize, keep: bool) {
+        let block = {
+            let mut buffers = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+            buffers.remove(&index).unwrap_or_default()
+        };
+        if keep {
             self.output.out(&block);
         }
     }
 
-    fn step_line(&self, o: &StepOutcome) -> String {
+    fn step_line(&self, r: &StepRecord) -> String {
         let s = self.style;
-        let (mark, title) = match o.status {
-            StepStatus::Passed => (s.green("✓"), o.title.clone()),
-            StepStatus::Failed | StepStatus::Errored if o.continue_on_error => {
-                (s.yellow("!"), o.title.clone())
-            }
-            StepStatus::Failed | StepStatus::Errored => (s.red("✗"), s.bold(&o.title)),
-            StepStatus::Skipped => (s.dim("○"), s.dim(&o.title)),
+        let (mark, title) = match r.status {
+            StepStatus::Passed => (s.green("✓"), r.title.clone()),
+            _ if r.allowed_failure => (s.yellow("!"), r.title.clone()),
+            StepStatus::Failed | StepStatus::Errored => (s.red("✗"), s.bold(&r.title)),
+            StepStatus::Skipped => (s.dim("○"), s.dim(&r.title)),
         };
         let mut line = format!("  {mark} {title}");
-        if o.in_finally {
+        if r.in_finally {
             line.push_str(&s.dim(" [finally]"));
         }
-        if let Some(ex) = &o.last.exchange {
-            let status = ex.response.as_ref().map(|r| {
-                let code = r.status.to_string();
-                if r.status < 400 {
-                    s.green(&code)
-                } else {
-                    s.red(&code)
-                }
-            });
-            if o.named {
-                let target = format!("{} {}", ex.request.method, short_url(&ex.request.url));
+        let own = r
+            .last()
+            .and_then(|a| a.exchanges.iter().rev().find(|h| h.purpose.is_none()));
+        if let Some(hop) = own {
+            // An untitled step's title is its request line already.
+            if !r.title.starts_with(&hop.request.method) {
+                let target = format!("{} {}", hop.request.method, short(&hop.request.url, 100));
                 line.push_str(&format!("  {}", s.dim(&target)));
             }
-            if let Some(status) = status {
-                line.push_str(&format!(" → {status}"));
+            if let Some(resp) = &hop.response {
+                let code = resp.status.to_string();
+                // A status is an error only when the step failed because of it.
+                let code = match r.status {
+                    StepStatus::Passed => s.green(&code),
+                    _ if resp.status >= 400 => s.red(&code),
+                    _ => code,
+                };
+                line.push_str(&format!(" → {code}"));
             }
         }
-        match o.status {
-            StepStatus::Skipped => {
-                if let Some(reason) = &o.skip_reason {
-                    line.push_str(&s.dim(&format!("  skipped: {reason}")));
-                }
+        match (&r.status, &r.skip_reason) {
+            (StepStatus::Skipped, Some(reason)) => {
+                line.push_str(&s.dim(&format!("  skipped: {reason}")));
             }
             _ => {
                 let mut extra = Vec::new();
-                if o.attempts as usize > o.iterations.max(1) {
-                    extra.push(format!("{} attempts", o.attempts));
+                if r.attempts.len() > 1 {
+                    extra.push(format!("{} attempts", r.attempts.len()));
                 }
-                if o.iterations > 0 {
-                    extra.push(format!("{} items", o.iterations));
+                if r.allowed_failure {
+                    extra.push("continue_on_error".into());
                 }
-                extra.push(human(o.duration));
+                extra.push(human(std::time::Duration::from_secs_f64(
+                    r.duration_ms / 1000.0,
+                )));
                 line.push_str(&s.dim(&format!("  ({})", extra.join(", "))));
             }
         }
@@ -115,160 +123,195 @@ impl TerminalReporter {
         line
     }
 
-    fn step_details(&self, o: &StepOutcome) -> String {
+    fn step_details(&self, r: &StepRecord) -> String {
         let s = self.style;
         let mut out = String::new();
-        if !matches!(o.status, StepStatus::Failed | StepStatus::Errored) {
+        if !r.status.is_failure() {
             return out;
         }
-        let pad = "      ";
-        if let Some((i, item)) = &o.failed_item {
-            out.push_str(&format!("{pad}{} item {i}: {item}\n", s.yellow("in")));
+        let Some(last) = r.last() else { return out };
+        if r.attempts.len() > 1 {
+            let text = format!("the last of {} attempts:", r.attempts.len());
+            out.push_str(&format!("{PAD}{}\n", s.yellow(&text)));
         }
-        if o.attempts > 1 && o.failed_item.is_none() {
-            out.push_str(&format!(
-                "{pad}{}\n",
-                s.yellow(&format!("the last of {} attempts:", o.attempts))
-            ));
+        if let Some(e) = &last.error {
+            out.push_str(&format!("{PAD}{} {}\n", s.red("error:"), e.message));
+            if let Some(loc) = &e.location {
+                out.push_str(&format!("{PAD}  {} {loc}\n", s.blue("-->")));
+            }
         }
-        if let Some(e) = &o.last.error {
-            let d = Diagnostic::new(e.message.clone()).at(e.loc.clone());
-            out.push_str(&d.render(s, pad));
+        for c in last.failed_checks() {
+            out.push_str(&self.check_line(c));
         }
-        for f in &o.last.failures {
-            out.push_str(&format!(
-                "{pad}{} {}: expected {}, actual {}\n{pad}  {} {}\n",
-                s.red("✗"),
-                s.bold(&f.subject),
-                s.green(&f.expected),
-                s.red(&f.actual),
-                s.blue("-->"),
-                f.loc
-            ));
+        for inner in &last.included {
+            if inner.fails_workflow() {
+                out.push_str(&format!(
+                    "{PAD}{} {}\n",
+                    s.dim("in included step"),
+                    inner.title
+                ));
+            }
         }
-        if let Some(Exchange {
-            request,
-            response: Some(r),
-        }) = &o.last.exchange
-        {
-            out.push_str(&format!(
-                "{pad}{} {} {}\n",
-                s.dim("request:"),
-                request.method,
-                request.url
-            ));
-            out.push_str(&format!(
-                "{pad}{} {} {}\n",
-                s.dim("response:"),
-                r.status,
-                describe_body(r)
-            ));
-            for line in body_excerpt(r, BODY_EXCERPT).lines().take(20) {
-                out.push_str(&format!("{pad}  {}\n", s.dim(line)));
+        if self.verbosity != Verbosity::Verbose {
+            for hop in &last.exchanges {
+                out.push_str(&self.hop(hop, false));
             }
         }
         out
     }
 
-    fn exchange_dump(&self, step: &str, ex: &Exchange, error: Option<&str>) -> String {
+    fn check_line(&self, c: &CheckRecord) -> String {
         let s = self.style;
-        let pad = "      ";
-        let mut out = format!("    {} {}\n", s.cyan("·"), s.dim(step));
-        let req: &PreparedRequest = &ex.request;
+        let expected = describe(&c.operator, &c.expected);
+        let actual = match (&c.actual, &c.message) {
+            (Some(v), Some(m)) => format!("{} ({m})", show(v)),
+            (Some(v), None) => show(v),
+            (None, Some(m)) => m.clone(),
+            (None, None) => "nothing".into(),
+        };
+        format!(
+            "{PAD}{} {}: expected {}, actual {}\n{PAD}  {} {}\n",
+            s.red("✗"),
+            s.bold(&c.subject),
+            s.green(&expected),
+            s.red(&actual),
+            s.blue("-->"),
+            location(&c.location)
+        )
+    }
+
+    /// One hop: the request line, headers and body when the record has them, the response.
+    fn hop(&self, hop: &HopRecord, all_headers: bool) -> String {
+        let s = self.style;
+        let mut out = String::new();
+        if let Some(p) = &hop.purpose {
+            out.push_str(&format!("{PAD}{}\n", s.dim(&format!("({p})"))));
+        }
+        let req = &hop.request;
         out.push_str(&format!(
-            "{pad}{} {} {}\n",
+            "{PAD}{} {} {}\n",
             s.cyan(">"),
             s.bold(&req.method),
             req.url
         ));
-        for (n, v) in &req.headers {
-            out.push_str(&format!(
-                "{pad}{} {}: {}\n",
-                s.cyan(">"),
-                n.to_ascii_lowercase(),
-                header_value(n, v)
-            ));
-        }
-        match &req.body {
-            PreparedBody::None => {}
-            PreparedBody::Bytes { bytes, .. } => {
-                let text = String::from_utf8_lossy(bytes);
-                let text = mask_form_fields(&text);
-                out.push_str(&format!("{pad}{}\n", s.cyan(">")));
-                for line in excerpt(&text, VERBOSE_BODY).lines() {
-                    out.push_str(&format!("{pad}{} {line}\n", s.cyan(">")));
-                }
-            }
-            PreparedBody::File { .. } => {}
-            PreparedBody::Multipart(parts) => {
-                for p in parts {
-                    let line = match p {
-                        PreparedPart::Text { name, value } => {
-                            format!("part {name}: {}", excerpt(value, 200))
-                        }
-                        PreparedPart::File { name, path, .. } => {
-                            format!("part {name}: file {}", path.display())
-                        }
-                    };
-                    out.push_str(&format!("{pad}{} {line}\n", s.cyan(">")));
-                }
+        if all_headers {
+            for h in &req.headers {
+                out.push_str(&format!("{PAD}{} {}: {}\n", s.cyan(">"), h.name, h.value));
             }
         }
-        match (&ex.response, error) {
+        if let Some(b) = &req.body {
+            out.push_str(&self.body(">", b));
+        }
+        match (&hop.response, &hop.error) {
             (Some(r), _) => {
                 out.push_str(&format!(
-                    "{pad}{} {} {} {}\n",
+                    "{PAD}{} {} {} {}\n",
                     s.cyan("<"),
                     r.version,
                     s.bold(&r.status.to_string()),
-                    s.dim(&format!("({})", human(r.duration)))
+                    s.dim(&format!(
+                        "({})",
+                        human(std::time::Duration::from_secs_f64(r.duration_ms / 1000.0))
+                    ))
                 ));
-                for (n, v) in &r.headers {
-                    out.push_str(&format!(
-                        "{pad}{} {n}: {}\n",
-                        s.cyan("<"),
-                        header_value(n, v)
-                    ));
-                }
-                if !r.body.is_empty() {
-                    out.push_str(&format!("{pad}{}\n", s.cyan("<")));
-                    for line in body_excerpt(r, VERBOSE_BODY).lines() {
-                        out.push_str(&format!("{pad}{} {line}\n", s.cyan("<")));
+                for h in &r.headers {
+                    if all_headers || h.name.eq_ignore_ascii_case("content-type") {
+                        out.push_str(&format!("{PAD}{} {}: {}\n", s.cyan("<"), h.name, h.value));
                     }
                 }
+                if let Some(b) = &r.body {
+                    out.push_str(&self.body("<", b));
+                }
             }
-            (None, Some(e)) => out.push_str(&format!("{pad}{} {}\n", s.red("<"), s.red(e))),
+            (None, Some(e)) => out.push_str(&format!("{PAD}{} {}\n", s.red("<"), s.red(e))),
             (None, None) => {}
         }
         out
     }
 
-    fn workflow_footer(&self, o: &WorkflowOutcome) -> String {
+    fn body(&self, mark: &str, b: &BodyRecord) -> String {
+        let s = self.style;
+        let mark = s.cyan(mark);
+        let Some(text) = &b.text else {
+            let what = b.note.as_deref().unwrap_or("binary");
+            return format!(
+                "{PAD}{mark} {}\n",
+                s.dim(&format!("<{what}, {} bytes>", b.size))
+            );
+        };
+        if text.is_empty() {
+            return String::new();
+        }
+        let limit = if self.verbosity == Verbosity::Verbose {
+            usize::MAX
+        } else {
+            EXCERPT_LINES
+        };
+        let mut out = String::new();
+        let total = text.lines().count();
+        for line in text.lines().take(limit) {
+            out.push_str(&format!("{PAD}{mark} {line}\n"));
+        }
+        let hidden_lines = total.saturating_sub(limit);
+        if hidden_lines > 0 || b.omitted > 0 {
+            let mut more = Vec::new();
+            if hidden_lines > 0 {
+                more.push(format!("{hidden_lines} more lines"));
+            }
+            if b.omitted > 0 {
+                more.push(format!("{} more bytes not kept", b.omitted));
+            }
+            out.push_str(&format!(
+                "{PAD}{mark} {}\n",
+                s.dim(&format!("… ({})", more.join(", ")))
+            ));
+        }
+        out
+    }
+
+    fn verbose_dump(&self, r: &StepRecord) -> String {
         let s = self.style;
         let mut out = String::new();
-        if let Some(e) = &o.error {
-            out.push_str(
-                &Diagnostic::new(e.message.clone())
-                    .at(e.loc.clone())
-                    .render(s, "  "),
-            );
+        for (n, a) in r.attempts.iter().enumerate() {
+            if a.exchanges.is_empty() {
+                continue;
+            }
+            let label = match r.attempts.len() {
+                1 => r.title.clone(),
+                _ => format!("{} (attempt {})", r.title, n + 1),
+            };
+            out.push_str(&format!("    {} {}\n", s.cyan("·"), s.dim(&label)));
+            for hop in &a.exchanges {
+                out.push_str(&self.hop(hop, true));
+            }
         }
+        out
+    }
+
+    fn workflow_footer(&self, w: &WorkflowRecord) -> String {
+        let s = self.style;
+        let mut out = String::new();
+        if let Some(e) = &w.error {
+            out.push_str(&format!("  {} {}\n", s.red("error:"), e.message));
+            if let Some(loc) = &e.location {
+                out.push_str(&format!("    {} {loc}\n", s.blue("-->")));
+            }
+        }
+        let c = w.counts;
         let counts = format!(
             "{} passed, {} failed, {} skipped",
-            o.count(StepStatus::Passed),
-            o.count(StepStatus::Failed) + o.count(StepStatus::Errored),
-            o.count(StepStatus::Skipped)
+            c.passed, c.failed, c.skipped
         );
-        let verdict = if o.interrupted {
-            s.yellow("interrupted")
-        } else if o.passed() {
-            s.green_bold("passed")
-        } else {
-            s.red_bold("FAILED")
+        let verdict = match w.status {
+            WorkflowStatus::Interrupted => s.yellow("interrupted"),
+            WorkflowStatus::Passed if c.failed > 0 => s.yellow("passed (failures allowed)"),
+            WorkflowStatus::Passed => s.green_bold("passed"),
+            WorkflowStatus::Failed => s.red_bold("FAILED"),
         };
+        let took = human(std::time::Duration::from_secs_f64(w.duration_ms / 1000.0));
         out.push_str(&format!(
             "  {verdict} {}\n\n",
-            s.dim(&format!("· {counts} · {}", human(o.duration)))
+            s.dim(&format!("· {counts} · {took}"))
         ));
         out
     }
@@ -276,90 +319,48 @@ impl TerminalReporter {
 
 impl Reporter for TerminalReporter {
     fn on_event(&self, event: &Event<'_>) {
-        if self.verbosity == Verbosity::Quiet {
-            return;
-        }
+        let quiet = self.verbosity == Verbosity::Quiet;
         match event {
-            Event::WorkflowStarted { index, workflow } => {
+            Event::WorkflowStarted { index, path, name } => {
                 let s = self.style;
-                let text = format!(
-                    "{} {}  {}\n",
-                    s.bold("▶"),
-                    s.bold(&workflow.name),
-                    s.dim(&workflow.file.display())
+                self.emit(
+                    *index,
+                    &format!("{} {}  {}\n", s.bold("▶"), s.bold(name), s.dim(path)),
                 );
-                self.emit(*index, text, false);
             }
-            Event::Exchange {
-                index,
-                step,
-                exchange,
-                error,
-            } => {
-                if self.verbosity == Verbosity::Verbose {
-                    self.emit(*index, self.exchange_dump(step, exchange, *error), false);
+            Event::StepFinished { workflow, step } => {
+                if quiet && !step.status.is_failure() {
+                    return;
                 }
+                let mut text = String::new();
+                if self.verbosity == Verbosity::Verbose {
+                    text.push_str(&self.verbose_dump(step));
+                }
+                text.push_str(&self.step_line(step));
+                text.push_str(&self.step_details(step));
+                self.emit(*workflow, &text);
             }
-            Event::StepFinished { index, outcome } => {
-                let text = self.step_line(outcome) + &self.step_details(outcome);
-                self.emit(*index, text, false);
+            Event::WorkflowFinished { workflow } => {
+                let keep = !quiet
+                    || workflow.status != WorkflowStatus::Passed
+                    || workflow.counts.failed > 0;
+                if !quiet || keep {
+                    self.emit(workflow.index, &self.workflow_footer(workflow));
+                }
+                self.flush(workflow.index, keep);
             }
-            Event::WorkflowFinished { index, outcome } => {
-                self.emit(*index, self.workflow_footer(outcome), true);
-            }
+            Event::RunStarted { .. } | Event::RunFinished { .. } => {}
         }
     }
 }
 
-fn short_url(url: &url::Url) -> String {
-    let text = url.as_str();
-    match text.char_indices().nth(100) {
+fn location(l: &Location) -> String {
+    l.to_string()
+}
+
+fn short(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_owned(),
     }
-}
-
-fn header_value(name: &str, value: &str) -> String {
-    if is_sensitive_header(name) {
-        // Keep the scheme word, which says what kind of credential it was.
-        match value.split_once(' ') {
-            Some((scheme, _)) if name.eq_ignore_ascii_case("authorization") => {
-                format!("{scheme} {MASK}")
-            }
-            _ => MASK.to_owned(),
-        }
-    } else {
-        value.to_owned()
-    }
-}
-
-/// Masks sensitive fields of a form-encoded body, whatever their values.
-fn mask_form_fields(text: &str) -> String {
-    if !text.contains('=') || text.contains(char::is_whitespace) {
-        return text.to_owned();
-    }
-    text.split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if crate::secrets::is_sensitive_field(k) => format!("{k}={MASK}"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn describe_body(r: &Response) -> String {
-    let ct = r.header("content-type").unwrap_or("no content type");
-    format!("({ct}, {} bytes)", r.body.len())
-}
-
-/// The body for people: JSON pretty-printed, text as is, cut at `max` characters.
-fn body_excerpt(r: &Response, max: usize) -> String {
-    let text = match r.json() {
-        Some(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
-        None if std::str::from_utf8(&r.body).is_err() && r.body.contains(&0) => {
-            format!("<{} bytes of binary data>", r.body.len())
-        }
-        None => r.text().into_owned(),
-    };
-    excerpt(&text, max)
 }

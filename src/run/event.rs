@@ -1,31 +1,47 @@
 //! Events the runner emits and reporters consume; the runner itself never prints.
+//!
+//! Steps stream out as they finish (`StepFinished`); the workflow and run events carry the
+//! records without their steps, so nothing needs to hold a whole run in memory unless a
+//! report asks for it (`report::collect`).
 
-use super::outcome::{Exchange, StepOutcome, WorkflowOutcome};
-use crate::model::Workflow;
+use crate::record::{RunRecord, StepRecord, WorkflowRecord};
 
 pub enum Event<'a> {
+    RunStarted {
+        workflows: usize,
+    },
     WorkflowStarted {
         index: usize,
-        workflow: &'a Workflow,
+        path: &'a str,
+        name: &'a str,
     },
-    /// Every request sent (for `-v`), including retries and token requests.
-    Exchange {
-        index: usize,
-        step: &'a str,
-        exchange: &'a Exchange,
-        error: Option<&'a str>,
-    },
+    /// A step (or one `for_each` item) finished; its record is complete and redacted.
     StepFinished {
-        index: usize,
-        outcome: &'a StepOutcome,
+        workflow: usize,
+        step: &'a StepRecord,
     },
+    /// `workflow.steps` is empty: the steps were streamed before.
     WorkflowFinished {
-        index: usize,
-        outcome: &'a WorkflowOutcome,
+        workflow: &'a WorkflowRecord,
+    },
+    /// `run.workflows` hold no steps (see above).
+    RunFinished {
+        run: &'a RunRecord,
     },
 }
 
 /// Anything that consumes events: the terminal, a progress line, report builders.
 pub trait Reporter: Send + Sync {
     fn on_event(&self, event: &Event<'_>);
+}
+
+/// Fans each event out to every reporter the command line asked for.
+pub struct Fanout(pub Vec<Box<dyn Reporter>>);
+
+impl Reporter for Fanout {
+    fn on_event(&self, event: &Event<'_>) {
+        for r in &self.0 {
+            r.on_event(event);
+        }
+    }
 }

@@ -1,11 +1,20 @@
-//! Run stage: render, send, capture, check — and events for the reporters.
+//! Run stage: render, send, capture, check, and the events reporters consume.
+//!
+//! `workflow` runs one file (vars, steps, `finally`, outputs); `step` the controls around an
+//! action (`if`, `for_each`, `retry`, `timeout`); `request`, `include` and `action` the actions;
+//! `attempt` turns what an attempt did into its (redacted) record.
 
-pub mod check;
+mod action;
+mod attempt;
+pub mod context;
 pub mod event;
-pub mod outcome;
+mod include;
 pub mod prepare;
+mod request;
 pub mod retry;
-mod runner;
+mod step;
 pub mod tokens;
+mod workflow;
 
-pub use runner::{Interrupt, RunContext, run_workflow};
+pub use context::{DEFAULT_MAX_BODY, Interrupt, RunContext};
+pub use workflow::run_workflow;

@@ -5,19 +5,25 @@ use base64::Engine as _;
 use minijinja::Value;
 
 use crate::http::{PreparedBody, PreparedPart, PreparedRequest, Transport};
-use crate::model::{AuthSpec, BodySpec, MultipartPart, RequestSpec};
+use crate::model::{AuthSpec, BodySpec, MultipartPart, RequestCookies, RequestSpec};
 use crate::secrets::{Redactor, is_sensitive_field, is_sensitive_header};
 use crate::template::RenderError;
 
 /// Why a request could not be prepared.
 pub enum PrepareError {
-    Render(RenderError),
+    /// A template failed; `field` names where (`url`, `headers.Accept`, `auth`, `json`, ...).
+    Render {
+        error: RenderError,
+        field: String,
+    },
     Invalid(String),
 }
 
-impl From<RenderError> for PrepareError {
-    fn from(e: RenderError) -> Self {
-        PrepareError::Render(e)
+/// Names the field a render error came from.
+fn at(field: &str) -> impl FnOnce(RenderError) -> PrepareError + '_ {
+    move |error| PrepareError::Render {
+        error,
+        field: field.to_owned(),
     }
 }
 
@@ -27,8 +33,12 @@ pub fn prepare(
     ctx: &Value,
     secrets: &Redactor,
 ) -> Result<PreparedRequest, PrepareError> {
-    let method = spec.method.render(ctx)?.to_ascii_uppercase();
-    let raw_url = spec.url.render(ctx)?;
+    let method = spec
+        .method
+        .render(ctx)
+        .map_err(at("method"))?
+        .to_ascii_uppercase();
+    let raw_url = spec.url.render(ctx).map_err(at("url"))?;
     let mut url = url::Url::parse(raw_url.trim())
         .map_err(|e| PrepareError::Invalid(format!("invalid URL `{raw_url}`: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -40,7 +50,9 @@ pub fn prepare(
     if !spec.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (name, value) in &spec.query {
-            let value = value.render(ctx)?;
+            let value = value
+                .render(ctx)
+                .map_err(|e| at(&format!("query.{name}"))(e))?;
             if is_sensitive_field(name) {
                 secrets.add(&value);
             }
@@ -49,7 +61,10 @@ pub fn prepare(
     }
     let mut headers = Vec::with_capacity(spec.headers.len() + 1);
     for (name, value) in &spec.headers {
-        let value = value.render(ctx)?.into_owned();
+        let value = value
+            .render(ctx)
+            .map_err(|e| at(&format!("headers.{name}"))(e))?
+            .into_owned();
         if is_sensitive_header(name) {
             secrets.add(&value);
         }
@@ -58,13 +73,13 @@ pub fn prepare(
     match &spec.auth {
         AuthSpec::None | AuthSpec::Provider(_) => {}
         AuthSpec::Bearer(token) => {
-            let token = token.render(ctx)?;
+            let token = token.render(ctx).map_err(at("auth"))?;
             secrets.add(&token);
             headers.push(("Authorization".into(), format!("Bearer {token}")));
         }
         AuthSpec::Basic { username, password } => {
-            let username = username.render(ctx)?;
-            let password = password.render(ctx)?;
+            let username = username.render(ctx).map_err(at("auth"))?;
+            let password = password.render(ctx).map_err(at("auth"))?;
             secrets.add(&password);
             headers.push((
                 "Authorization".into(),
@@ -72,10 +87,24 @@ pub fn prepare(
             ));
         }
     }
+    if let RequestCookies::Jar(extra) = &spec.cookies {
+        if !extra.is_empty() {
+            let mut pairs = Vec::with_capacity(extra.len());
+            for (name, value) in extra {
+                let value = value
+                    .render(ctx)
+                    .map_err(|e| at(&format!("cookies.{name}"))(e))?;
+                secrets.add(&value);
+                pairs.push(format!("{name}={value}"));
+            }
+            // The session merges these with the jar's (these win on the same name).
+            headers.push(("Cookie".into(), pairs.join("; ")));
+        }
+    }
     let body = match &spec.body {
         None => PreparedBody::None,
         Some(BodySpec::Json(t)) => {
-            let value = t.render(ctx)?;
+            let value = t.render(ctx).map_err(at("json"))?;
             let bytes = serde_json::to_vec(&value).map_err(|e| {
                 PrepareError::Invalid(format!("the JSON body cannot be serialized: {e}"))
             })?;
@@ -87,7 +116,9 @@ pub fn prepare(
         Some(BodySpec::Form(fields)) => {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
             for (name, value) in fields {
-                let value = value.render(ctx)?;
+                let value = value
+                    .render(ctx)
+                    .map_err(|e| at(&format!("form.{name}"))(e))?;
                 if is_sensitive_field(name) {
                     secrets.add(&value);
                 }
@@ -99,20 +130,26 @@ pub fn prepare(
             }
         }
         Some(BodySpec::Raw(text)) => PreparedBody::Bytes {
-            bytes: text.render(ctx)?.into_owned().into_bytes(),
+            bytes: text
+                .render(ctx)
+                .map_err(at("body"))?
+                .into_owned()
+                .into_bytes(),
             content_type: None,
         },
-        Some(BodySpec::File { .. }) => {
-            return Err(PrepareError::Invalid(
-                "`body: { file }` is sent by the runner rework".into(),
-            ));
-        }
+        Some(BodySpec::File { path, content_type }) => PreparedBody::File {
+            path: path.clone(),
+            content_type: content_type.clone(),
+        },
         Some(BodySpec::Multipart(parts)) => {
             let mut out = Vec::with_capacity(parts.len());
             for part in parts {
                 out.push(match part {
                     MultipartPart::Text { name, value } => {
-                        let value = value.render(ctx)?.into_owned();
+                        let value = value
+                            .render(ctx)
+                            .map_err(|e| at(&format!("multipart.{name}"))(e))?
+                            .into_owned();
                         if is_sensitive_field(name) {
                             secrets.add(&value);
                         }

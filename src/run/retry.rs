@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::outcome::Attempt;
+use super::attempt::Attempt;
 use crate::http::Response;
 use crate::model::{Backoff, Retry, RetryOn};
 
@@ -11,11 +11,7 @@ pub fn applies(on: &[RetryOn], attempt: &Attempt) -> bool {
     if on.is_empty() {
         return true;
     }
-    let status = attempt
-        .exchange
-        .as_ref()
-        .and_then(|e| e.response.as_ref())
-        .map(|r| r.status);
+    let status = attempt.response().map(|r| r.status);
     on.iter().any(|o| match (o, status) {
         (RetryOn::Network, None) => attempt.error.is_some(),
         (RetryOn::Status(code), Some(s)) => s == *code,

@@ -9,8 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use sha2::Digest as _;
 
-use super::outcome::Exchange;
-use crate::http::{HttpClient, PreparedBody, PreparedRequest, Response, Transport};
+use crate::http::{Hop, PreparedBody, PreparedRequest, Response, SendPolicy, Session, Transport};
 use crate::secrets::Redactor;
 
 /// A provider with its templates rendered: what identifies it and how to ask for a token.
@@ -130,11 +129,11 @@ impl TokenStore {
     /// (unless another request already replaced it).
     pub async fn token(
         &self,
-        http: &HttpClient,
+        session: &Session,
         secrets: &Redactor,
         provider: &ProviderRequest,
         stale: Option<&str>,
-        on_exchange: &(dyn Fn(&Exchange, Option<&str>) + Send + Sync),
+        hops: &mut Vec<Hop>,
     ) -> Result<String, String> {
         let key = provider.key();
         let entry = self.entry(&key);
@@ -154,7 +153,7 @@ impl TokenStore {
                 grant.grant_type = "refresh_token".into();
                 grant.params = vec![("refresh_token".into(), refresh)];
                 if let Ok(t) = self
-                    .fetch(http, secrets, &grant, provider.refresh_at, on_exchange)
+                    .fetch(session, secrets, &grant, provider.refresh_at, hops)
                     .await
                 {
                     let access = t.access.clone();
@@ -165,7 +164,7 @@ impl TokenStore {
             }
         }
         let token = self
-            .fetch(http, secrets, provider, provider.refresh_at, on_exchange)
+            .fetch(session, secrets, provider, provider.refresh_at, hops)
             .await?;
         let access = token.access.clone();
         self.write_cache(&key, &token);
@@ -175,11 +174,11 @@ impl TokenStore {
 
     async fn fetch(
         &self,
-        http: &HttpClient,
+        session: &Session,
         secrets: &Redactor,
         p: &ProviderRequest,
         refresh_at: f64,
-        on_exchange: &(dyn Fn(&Exchange, Option<&str>) + Send + Sync),
+        hops: &mut Vec<Hop>,
     ) -> Result<Token, String> {
         let url = url::Url::parse(&p.token_url).map_err(|e| {
             format!(
@@ -219,30 +218,33 @@ impl TokenStore {
             timeout: Some(Duration::from_secs(30)),
             transport: Transport::default(),
         };
-        let request = Arc::new(request);
         let sent = SystemTime::now();
-        let response = match http.send(&request).await {
-            Ok(r) => Arc::new(r),
+        // The token endpoint gets no cookies from the jar, and its redirects are followed with
+        // the session's rules (a 307 to another origin never re-posts the key).
+        let policy = SendPolicy {
+            follow_redirects: true,
+            max_redirects: crate::model::DEFAULT_MAX_REDIRECTS,
+            max_body: 1024 * 1024,
+            send_jar_cookies: false,
+        };
+        let response = match session.send(&request, &policy, secrets).await {
+            Ok(exchange) => {
+                let response = exchange.response().cloned();
+                hops.extend(exchange.hops);
+                match response {
+                    Some(r) => r,
+                    None => return Err(format!("auth provider `{}`: no response", p.name)),
+                }
+            }
             Err(e) => {
-                let msg = format!("auth provider `{}`: token request failed: {e}", p.name);
-                on_exchange(
-                    &Exchange {
-                        request,
-                        response: None,
-                    },
-                    Some(&msg),
-                );
-                return Err(msg);
+                hops.extend(e.exchange.hops);
+                return Err(format!(
+                    "auth provider `{}`: token request failed: {}",
+                    p.name, e.error
+                ));
             }
         };
         register_token_fields(&response, secrets);
-        on_exchange(
-            &Exchange {
-                request,
-                response: Some(Arc::clone(&response)),
-            },
-            None,
-        );
         parse_token(&p.name, &response, sent, refresh_at)
     }
 }
@@ -271,7 +273,7 @@ fn parse_token(
     if !(200..300).contains(&response.status) {
         let detail = json
             .map(provider_error)
-            .unwrap_or_else(|| crate::run::check::excerpt(&response.text(), 200));
+            .unwrap_or_else(|| crate::check::excerpt(&response.text(), 200));
         return Err(format!(
             "auth provider `{name}`: the token endpoint answered {}: {detail}",
             response.status
@@ -316,7 +318,7 @@ fn provider_error(json: &serde_json::Value) -> String {
     ) {
         (Some(code), msg, _, _) => format!("{code} {}", msg.unwrap_or("")).trim().to_owned(),
         (None, _, Some(err), desc) => format!("{err} {}", desc.unwrap_or("")).trim().to_owned(),
-        _ => crate::run::check::excerpt(&json.to_string(), 200),
+        _ => crate::check::excerpt(&json.to_string(), 200),
     }
 }
 

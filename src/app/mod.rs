@@ -1,0 +1,146 @@
+//! Sequences the stages for the command line: discover → load → resolve inputs → run →
+//! report. The only place that prints errors and chooses the exit code.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+mod inspect;
+mod run;
+mod sandbox;
+mod signals;
+
+pub use run::shard_of;
+
+use crate::cli::{Cli, Command};
+use crate::diagnostic::Diagnostic;
+use crate::load::{Loader, discover::discover};
+use crate::model::{Action, Workflow};
+use crate::report::output::Output;
+use crate::report::style::Style;
+use crate::secrets::Redactor;
+
+/// Exit statuses, as the format contract fixes them.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILED: i32 = 1;
+    pub const INVALID: i32 = 2;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+pub fn main(cli: Cli) -> i32 {
+    let secrets = Redactor::new();
+    let output = Arc::new(Output::stdio(secrets.clone()));
+    // One workflow file runs its steps one after another: a single-threaded runtime does that
+    // with less memory. Several files at once (`--jobs`) and the sandbox use every core.
+    let sequential = match &cli.command {
+        Command::Run(args) => args.jobs <= 1 || (args.paths.len() == 1 && args.paths[0].is_file()),
+        Command::Sandbox(_) => false,
+        _ => true,
+    };
+    let mut builder = if sequential {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            output.err(&format!("error: cannot start the async runtime: {e}\n"));
+            return exit::FAILED;
+        }
+    };
+    match cli.command {
+        Command::Validate { paths } => inspect::validate(&paths, &output),
+        Command::List { paths } => inspect::list(&paths, &output),
+        Command::Run(args) => runtime.block_on(run::run(args, output)),
+        Command::Sandbox(args) => runtime.block_on(sandbox::sandbox(args, output)),
+        Command::Schema { report: false } => {
+            output.out(&format!("{}\n", crate::schema::workflow_schema_text()));
+            exit::OK
+        }
+        Command::Schema { report: true } => {
+            output.out(&crate::report::json::schema());
+            exit::OK
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "apiflow", &mut buf);
+            output.out(&String::from_utf8_lossy(&buf));
+            exit::OK
+        }
+    }
+}
+
+pub(crate) fn err_style() -> Style {
+    use std::io::IsTerminal;
+    Style::for_stream(std::io::stderr().is_terminal())
+}
+
+pub(crate) fn out_style() -> Style {
+    use std::io::IsTerminal;
+    Style::for_stream(std::io::stdout().is_terminal())
+}
+
+pub(crate) fn report_diagnostics(output: &Output, diagnostics: &[Diagnostic]) {
+    let style = err_style();
+    let text: String = diagnostics
+        .iter()
+        .map(|d| d.render(style, "") + "\n")
+        .collect();
+    output.err(&text);
+    if crate::report::annotations::GithubAnnotations::wanted() {
+        crate::report::annotations::GithubAnnotations::diagnostics(output, diagnostics);
+    }
+    let n = diagnostics.len();
+    output.err(&format!(
+        "{} {n} problem{} found; nothing was sent\n",
+        style.red_bold("✗"),
+        if n == 1 { "" } else { "s" }
+    ));
+}
+
+/// Discovers and loads every file; `Err` carries the diagnostics (exit 2).
+pub(crate) fn load_all(paths: &[PathBuf]) -> Result<Vec<Arc<Workflow>>, Vec<Diagnostic>> {
+    let (files, missing) = discover(paths);
+    let mut errors: Vec<Diagnostic> = missing
+        .iter()
+        .map(|p| Diagnostic::new(format!("no such file or folder: `{}`", p.display())))
+        .collect();
+    if files.is_empty() && missing.is_empty() {
+        errors.push(Diagnostic::new(
+            "no workflow files (*.yaml, *.yml) found in the given paths",
+        ));
+    }
+    let mut loader = Loader::new();
+    let workflows: Vec<Arc<Workflow>> = files.iter().filter_map(|f| loader.load(f)).collect();
+    errors.extend(loader.errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // A file that another discovered file includes runs as part of it, not on its own.
+    let included: HashSet<PathBuf> = workflows
+        .iter()
+        .flat_map(|w| {
+            w.all_steps()
+                .filter_map(|s| match &s.action {
+                    Action::Include(i) => std::fs::canonicalize(&i.path).ok(),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let explicit: HashSet<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_file())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    Ok(workflows
+        .into_iter()
+        .filter(|w| {
+            let key = std::fs::canonicalize(&w.file.path).unwrap_or_else(|_| w.file.path.clone());
+            explicit.contains(&key) || !included.contains(&key)
+        })
+        .collect())
+}

@@ -1,0 +1,96 @@
+//! One attempt of a step while it runs, and its record once it is done.
+//!
+//! Exchanges are kept raw until the attempt ends: the captures of a response are registered
+//! as secrets before anything about that response is turned into a record.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::http::{Hop, Response};
+use crate::record::build::{self, Detail};
+use crate::record::{
+    AttemptRecord, CaptureRecord, CheckRecord, ErrorRecord, StepRecord, StepStatus,
+};
+use crate::secrets::{MASK, Redactor};
+
+#[derive(Default)]
+pub struct Attempt {
+    /// Every hop, with why apiflow sent it when the step did not ask (`auth provider x`).
+    pub exchanges: Vec<(Option<String>, Hop)>,
+    pub checks: Vec<CheckRecord>,
+    pub captures: Vec<(String, bool, serde_json::Value)>,
+    pub error: Option<ErrorRecord>,
+    /// The steps of an included workflow, already recorded.
+    pub included: Vec<StepRecord>,
+    /// The request line as rendered (`GET https://…`), for untitled steps.
+    pub request_line: Option<String>,
+    pub duration: Duration,
+}
+
+impl Attempt {
+    pub fn errored(error: ErrorRecord) -> Self {
+        Self {
+            error: Some(error),
+            ..Self::default()
+        }
+    }
+
+    pub fn status(&self) -> StepStatus {
+        if self.error.is_some() {
+            StepStatus::Errored
+        } else if self.checks.iter().any(|c| !c.passed) {
+            StepStatus::Failed
+        } else {
+            StepStatus::Passed
+        }
+    }
+
+    /// The final response of the step's own request (not a token request's).
+    pub fn response(&self) -> Option<&Arc<Response>> {
+        self.exchanges
+            .iter()
+            .rev()
+            .find(|(purpose, _)| purpose.is_none())
+            .and_then(|(_, hop)| hop.response.as_ref())
+    }
+
+    /// The record of this attempt, redacted with every secret known now.
+    pub fn finish(self, n: u32, secrets: &Redactor, detail: Detail) -> AttemptRecord {
+        let status = self.status();
+        let redact_check = |mut c: CheckRecord| {
+            c.expected = build::json(&c.expected, secrets);
+            c.actual = c.actual.map(|a| build::json(&a, secrets));
+            c.message = c.message.map(|m| secrets.redact(&m).into_owned());
+            c
+        };
+        AttemptRecord {
+            attempt: n,
+            status: Some(status),
+            duration_ms: self.duration.as_secs_f64() * 1000.0,
+            exchanges: self
+                .exchanges
+                .iter()
+                .map(|(purpose, hop)| build::hop(hop, purpose.as_deref(), secrets, detail))
+                .collect(),
+            checks: self.checks.into_iter().map(redact_check).collect(),
+            captures: self
+                .captures
+                .into_iter()
+                .map(|(name, secret, value)| CaptureRecord {
+                    value: if secret {
+                        serde_json::Value::String(MASK.into())
+                    } else {
+                        build::json(&value, secrets)
+                    },
+                    name,
+                    secret,
+                })
+                .collect(),
+            error: self.error.map(|e| ErrorRecord {
+                message: secrets.redact(&e.message).into_owned(),
+                location: e.location,
+            }),
+            included: self.included,
+        }
+    }
+}

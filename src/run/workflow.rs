@@ -1,0 +1,280 @@
+//! One workflow: vars, each step in order, `finally`, outputs; a bound on the whole.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use minijinja::Value;
+
+use super::context::RunContext;
+use super::event::Event;
+use crate::http::Session;
+use crate::model::{Step, Workflow};
+use crate::record::{
+    ErrorRecord, Location, StepCounts, StepRecord, StepStatus, WorkflowRecord, WorkflowStatus,
+};
+use crate::source::Pos;
+use crate::template::{RenderError, Scope};
+
+/// Runs a workflow to completion, streaming its steps to the reporters; the record returned
+/// holds no steps (see `Event::WorkflowFinished`).
+pub async fn run_workflow(
+    ctx: &RunContext,
+    wf: &Workflow,
+    index: usize,
+    inputs: BTreeMap<String, Value>,
+) -> WorkflowRecord {
+    let path = wf.file.display();
+    ctx.reporter.on_event(&Event::WorkflowStarted {
+        index,
+        path: &path,
+        name: &wf.name,
+    });
+    let session = Arc::new(Session::new(Arc::clone(&ctx.http), wf.cookies));
+    let run = WorkflowRun::new(ctx, wf, index, inputs, session, Sink::Report);
+    let (record, _, _) = run.run().await;
+    ctx.reporter
+        .on_event(&Event::WorkflowFinished { workflow: &record });
+    record
+}
+
+/// Where finished steps go: to the reporters, or (an included workflow) back to the caller.
+pub(super) enum Sink {
+    Report,
+    Keep(Vec<StepRecord>),
+}
+
+pub(super) struct WorkflowRun<'a> {
+    pub ctx: &'a RunContext,
+    pub wf: &'a Workflow,
+    pub index: usize,
+    pub scope: Scope,
+    /// The file's name, shared by every location of its records.
+    pub file: Arc<str>,
+    /// One session (cookie jar) for the workflow and the workflows it includes.
+    pub session: Arc<Session>,
+    sink: Sink,
+    counts: StepCounts,
+    /// How many of `steps` (then `finally`) have been accounted for.
+    done: usize,
+    pub failed: bool,
+    /// Running `finally` steps: an interrupt no longer cancels anything (a second one exits).
+    pub in_finally: bool,
+}
+
+impl<'a> WorkflowRun<'a> {
+    pub fn new(
+        ctx: &'a RunContext,
+        wf: &'a Workflow,
+        index: usize,
+        inputs: BTreeMap<String, Value>,
+        session: Arc<Session>,
+        sink: Sink,
+    ) -> Self {
+        Self {
+            ctx,
+            wf,
+            index,
+            scope: Scope::new(inputs),
+            file: Arc::from(wf.file.display()),
+            session,
+            sink,
+            counts: StepCounts::default(),
+            done: 0,
+            failed: false,
+            in_finally: false,
+        }
+    }
+
+    pub fn location(&self, pos: Pos) -> Location {
+        Location::new(&self.file, pos)
+    }
+
+    pub fn error_at(&self, message: impl Into<String>, pos: Pos) -> ErrorRecord {
+        ErrorRecord {
+            message: message.into(),
+            location: Some(self.location(pos)),
+        }
+    }
+
+    pub fn render_error(&self, e: RenderError) -> ErrorRecord {
+        self.error_at(e.message, e.pos)
+    }
+
+    /// Whether an interrupt should stop what runs now (never in `finally`).
+    pub fn stopping(&self) -> bool {
+        !self.in_finally && self.ctx.interrupt.is_set()
+    }
+
+    /// Resolves on an interrupt, except during `finally`, which runs to its end.
+    pub async fn interrupted(&self) {
+        if self.in_finally {
+            std::future::pending::<()>().await;
+        }
+        self.ctx.interrupt.wait().await;
+    }
+
+    /// A finished step (or item): counted, then streamed or kept.
+    pub fn record(&mut self, step: StepRecord) {
+        self.counts.add(step.status);
+        if step.fails_workflow() {
+            self.failed = true;
+        }
+        match &mut self.sink {
+            Sink::Report => self.ctx.reporter.on_event(&Event::StepFinished {
+                workflow: self.index,
+                step: &step,
+            }),
+            Sink::Keep(steps) => steps.push(step),
+        }
+    }
+
+    /// The workflow's record (without its steps), the steps kept (an include's), and the
+    /// outputs unredacted (an including workflow sees the real values).
+    pub async fn run(
+        mut self,
+    ) -> (
+        WorkflowRecord,
+        Vec<StepRecord>,
+        serde_json::Map<String, serde_json::Value>,
+    ) {
+        let started = Instant::now();
+        let mut error = self.eval_vars().err();
+        let mut interrupted = false;
+        if error.is_none() {
+            let timeout = self.wf.timeout;
+            // Every wait inside a step ends on an interrupt, so the loop only needs the
+            // workflow's time bound.
+            let steps = async {
+                for (i, step) in self.wf.steps.iter().enumerate() {
+                    self.run_step(step, i, false).await;
+                    self.done = i + 1;
+                }
+            };
+            let finished = with_timeout(timeout, steps).await.is_some();
+            interrupted = self.stopping();
+            if !finished {
+                let d = timeout.unwrap_or_default();
+                error = Some(self.error_at(
+                    format!(
+                        "the workflow timed out after {} (its `timeout`)",
+                        crate::duration::human(d)
+                    ),
+                    Pos::new(1, 1),
+                ));
+                let first = self.done;
+                for (i, step) in self.wf.steps.iter().enumerate().skip(first) {
+                    let reason = if i == first {
+                        "the workflow timed out while this step ran"
+                    } else {
+                        "the workflow timed out"
+                    };
+                    let r = self.skipped(step, i, false, reason);
+                    self.record(r);
+                }
+                self.failed = true;
+            }
+        } else {
+            self.failed = true;
+            for (i, step) in self.wf.steps.iter().enumerate() {
+                let r = self.skipped(step, i, false, "a var could not be computed");
+                self.record(r);
+            }
+        }
+        // Clean-up runs whatever happened, interrupt included.
+        self.in_finally = true;
+        let base = self.wf.steps.len();
+        for (i, step) in self.wf.finally.iter().enumerate() {
+            self.run_step(step, base + i, true).await;
+        }
+        let outputs = match self.eval_outputs() {
+            Ok(o) => o,
+            Err(e) => {
+                error.get_or_insert(e);
+                self.failed = true;
+                serde_json::Map::new()
+            }
+        };
+        let status = if interrupted {
+            WorkflowStatus::Interrupted
+        } else if self.failed || error.is_some() {
+            WorkflowStatus::Failed
+        } else {
+            WorkflowStatus::Passed
+        };
+        let secrets = &self.ctx.secrets;
+        let record = WorkflowRecord {
+            index: self.index,
+            path: self.wf.file.display(),
+            name: secrets.redact(&self.wf.name).into_owned(),
+            status,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            counts: self.counts,
+            steps: Vec::new(),
+            error: error.map(|e| ErrorRecord {
+                message: secrets.redact(&e.message).into_owned(),
+                location: e.location,
+            }),
+            outputs: outputs
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::record::build::json(v, secrets)))
+                .collect(),
+        };
+        let kept = match self.sink {
+            Sink::Keep(steps) => steps,
+            Sink::Report => Vec::new(),
+        };
+        (record, kept, outputs)
+    }
+
+    fn eval_vars(&mut self) -> Result<(), ErrorRecord> {
+        for var in &self.wf.vars {
+            let value = var
+                .value
+                .render(&self.scope.context())
+                .map_err(|e| self.render_error(e))?;
+            self.scope.set_var(&var.name, value);
+        }
+        Ok(())
+    }
+
+    fn eval_outputs(&self) -> Result<serde_json::Map<String, serde_json::Value>, ErrorRecord> {
+        let ctx = self.scope.context();
+        self.wf
+            .outputs
+            .iter()
+            .map(|(name, t)| {
+                let v = t.render(&ctx).map_err(|e| self.render_error(e))?;
+                Ok((name.clone(), serde_json::to_value(&v).unwrap_or_default()))
+            })
+            .collect()
+    }
+
+    /// The record of a step that did not run.
+    pub fn skipped(&self, step: &Step, index: usize, in_finally: bool, reason: &str) -> StepRecord {
+        StepRecord {
+            index,
+            id: step.id.clone(),
+            title: super::step::static_title(step),
+            kind: step.kind().to_owned(),
+            location: self.location(step.pos),
+            in_finally,
+            item: None,
+            status: StepStatus::Skipped,
+            allowed_failure: false,
+            duration_ms: 0.0,
+            skip_reason: Some(reason.to_owned()),
+            attempts: Vec::new(),
+        }
+    }
+}
+
+pub(super) async fn with_timeout<F: std::future::Future>(
+    timeout: Option<Duration>,
+    fut: F,
+) -> Option<F::Output> {
+    match timeout {
+        Some(t) => tokio::time::timeout(t, fut).await.ok(),
+        None => Some(fut.await),
+    }
+}
