@@ -70,16 +70,18 @@ fn scope(v: &Value) -> Result<(), String> {
 
 /// Checks one attachment request; `Ok((included, excluded))` or the error response.
 fn request(v: &Value, caller: &TokenInfo, tid: &str) -> Result<(Value, Value), Response> {
-    if v.get("account_id")
-        .and_then(Value::as_str)
-        .is_some_and(|a| a != caller.account_id)
-    {
-        return Err(errors::scc(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            FORBIDDEN,
-            tid,
-        ));
+    match v.get("account_id") {
+        None => {}
+        Some(Value::String(a)) if *a == caller.account_id => {}
+        Some(Value::String(_)) => {
+            return Err(errors::scc(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                FORBIDDEN,
+                tid,
+            ));
+        }
+        Some(_) => return Err(bad("`account_id` must be a string", tid)),
     }
     let included = v.get("included_scope").cloned().unwrap_or(Value::Null);
     scope(&included).map_err(|m| bad(&m, tid))?;

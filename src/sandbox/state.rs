@@ -247,13 +247,8 @@ impl State {
 
     /// `<version>-<32 hex>`, the shape of IBM's `entity_tag`s, stable per object and version.
     pub fn entity_tag(id: &str, version: u64) -> String {
-        let hex: String = id
-            .chars()
-            .filter(char::is_ascii_hexdigit)
-            .rev()
-            .take(32)
-            .collect();
-        format!("{version}-{hex:0>32}")
+        let hex: String = id.chars().filter(char::is_ascii_hexdigit).collect();
+        format!("{version}-{:0>32}", &hex[hex.len().saturating_sub(32)..])
     }
 
     /// The identity an IAM ID names, if it belongs to `account_id`.
