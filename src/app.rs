@@ -501,11 +501,7 @@ async fn sandbox(args: SandboxArgs, output: Arc<Output>) -> i32 {
         let rate_limit = args
             .rate_limit
             .as_deref()
-            .map(|r| {
-                r.trim_end_matches("/s")
-                    .parse::<u32>()
-                    .map_err(|_| format!("--rate-limit `{r}`: expected N/s"))
-            })
+            .map(crate::sandbox::parse_rate_limit)
             .transpose()?;
         if let Some(a) = &args.account_id {
             if a.len() != 32 || !a.chars().all(|c| c.is_ascii_hexdigit()) {

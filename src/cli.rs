@@ -134,7 +134,7 @@ pub struct SandboxArgs {
     /// The statuses --fail-rate draws from, e.g. `503,504` (default 500,502,503,504).
     #[arg(long, value_name = "LIST")]
     pub fail_status: Option<String>,
-    /// Requests per second per endpoint and caller before answering 429 with Retry-After, e.g. `20/s`.
+    /// Requests per endpoint and caller before answering 429 with Retry-After: `20/s` or `100/m`.
     #[arg(long)]
     pub rate_limit: Option<String>,
     /// An HTTP Basic client the token endpoint accepts besides `bx:bx` (repeatable).

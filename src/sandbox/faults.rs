@@ -55,20 +55,25 @@ impl Faults {
         fail.then(|| StatusCode::from_u16(pick).ok()).flatten()
     }
 
-    /// Counts a request in its one-second window; `Some(seconds to wait)` once over `limit`.
-    fn over_limit(&self, endpoint: String, caller: u64, limit: u32) -> Option<u64> {
+    /// Counts a request in its window; `Some(seconds to wait)` once over `limit`.
+    fn over_limit(
+        &self,
+        endpoint: String,
+        caller: u64,
+        (limit, window): (u32, Duration),
+    ) -> Option<u64> {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() > MAX_WINDOWS {
-            windows.retain(|_, w| w.0.elapsed() < Duration::from_secs(1));
+            windows.retain(|_, w| w.0.elapsed() < window);
         }
         let w = windows
             .entry((endpoint, caller))
             .or_insert((Instant::now(), 0));
-        if w.0.elapsed() >= Duration::from_secs(1) {
+        if w.0.elapsed() >= window {
             *w = (Instant::now(), 0);
         }
         w.1 += 1;
-        let left = Duration::from_secs(1).saturating_sub(w.0.elapsed());
+        let left = window.saturating_sub(w.0.elapsed());
         (w.1 > limit).then(|| left.as_secs_f64().ceil() as u64)
     }
 }
@@ -187,9 +192,10 @@ mod tests {
     #[test]
     fn windows_are_per_endpoint_and_caller() {
         let f = Faults::new(&Config::default());
-        assert!(f.over_limit("GET /a".into(), 1, 1).is_none());
-        assert!(f.over_limit("GET /a".into(), 1, 1).is_some());
-        assert!(f.over_limit("GET /a".into(), 2, 1).is_none());
-        assert!(f.over_limit("GET /b".into(), 1, 1).is_none());
+        let one = (1, Duration::from_secs(60));
+        assert!(f.over_limit("GET /a".into(), 1, one).is_none());
+        assert_eq!(f.over_limit("GET /a".into(), 1, one), Some(60));
+        assert!(f.over_limit("GET /a".into(), 2, one).is_none());
+        assert!(f.over_limit("GET /b".into(), 1, one).is_none());
     }
 }

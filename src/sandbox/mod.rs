@@ -41,7 +41,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-pub use options::{parse_clients, parse_fail_statuses};
+pub use options::{parse_clients, parse_fail_statuses, parse_rate_limit};
 use state::TokenInfo;
 
 /// Whose API key the sandbox seeds: a service ID (the default, the recommended owner of an
@@ -68,8 +68,8 @@ pub struct Config {
     pub fail_rate: f64,
     /// The statuses `fail_rate` draws from.
     pub fail_statuses: Vec<u16>,
-    /// Requests per second per endpoint and caller.
-    pub rate_limit: Option<u32>,
+    /// Requests per window (a second or a minute) per endpoint and caller.
+    pub rate_limit: Option<(u32, Duration)>,
     /// HTTP Basic clients the token endpoint accepts, besides `bx:bx`.
     pub clients: Vec<(String, String)>,
     pub identity: SeedIdentity,

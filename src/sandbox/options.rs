@@ -1,4 +1,25 @@
-//! Parsing the `apiflow sandbox` options that are lists: `--fail-status` and `--client`.
+//! Parsing the `apiflow sandbox` options that have a syntax of their own: `--fail-status`,
+//! `--client` and `--rate-limit`.
+
+use std::time::Duration;
+
+/// `20/s` or `100/m` → (requests, window).
+pub fn parse_rate_limit(text: &str) -> Result<(u32, Duration), String> {
+    let bad = || format!("--rate-limit `{text}`: expected N/s or N/m with N at least 1");
+    let (n, unit) = text.trim().split_once('/').ok_or_else(bad)?;
+    let n = n
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)?;
+    let window = match unit.trim() {
+        "s" => Duration::from_secs(1),
+        "m" => Duration::from_secs(60),
+        _ => return Err(bad()),
+    };
+    Ok((n, window))
+}
 
 /// `500,502` → the statuses; each must be a server error (500–599) or 429.
 pub fn parse_fail_statuses(list: Option<&str>) -> Result<Vec<u16>, String> {
@@ -50,5 +71,16 @@ mod tests {
         );
         assert!(parse_clients(&["a:".into()]).is_err());
         assert!(parse_clients(&["ab".into()]).is_err());
+        assert_eq!(
+            parse_rate_limit("20/s").unwrap(),
+            (20, Duration::from_secs(1))
+        );
+        assert_eq!(
+            parse_rate_limit("3/m").unwrap(),
+            (3, Duration::from_secs(60))
+        );
+        for bad in ["0/s", "5", "5/h", "x/s"] {
+            assert!(parse_rate_limit(bad).is_err(), "{bad}");
+        }
     }
 }
