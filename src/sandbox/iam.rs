@@ -237,7 +237,7 @@ pub async fn token(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
             );
         }
     };
-    sb.lock().tokens.insert(
+    sb.lock().add_token(
         access_token.clone(),
         TokenInfo {
             iam_id,

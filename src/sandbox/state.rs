@@ -97,7 +97,12 @@ pub struct State {
     pub service_ids: BTreeMap<String, ServiceId>,
     pub users: BTreeMap<String, User>,
     pub token_requests: u64,
+    token_prune_at: usize,
+    refresh_prune_at: usize,
 }
+
+/// Maps of tokens are not pruned below this size.
+const PRUNE_FLOOR: usize = 1024;
 
 pub fn now_secs() -> u64 {
     SystemTime::now()
@@ -149,6 +154,8 @@ impl State {
             service_ids: BTreeMap::new(),
             users: BTreeMap::new(),
             token_requests: 0,
+            token_prune_at: PRUNE_FLOOR,
+            refresh_prune_at: PRUNE_FLOOR,
         }
     }
 
@@ -274,16 +281,31 @@ impl State {
     }
 
     /// Forgets refresh tokens past their expiry, so that the map stays bounded.
+    /// Amortised: a full pass only once the map has doubled since the last one, so that the
+    /// token endpoint does constant work under the lock.
     pub fn prune_refresh_tokens(&mut self) {
+        if self.refresh_tokens.len() < self.refresh_prune_at {
+            return;
+        }
         let now = now_secs();
         self.refresh_tokens.retain(|_, r| r.expires > now);
+        self.refresh_prune_at = (self.refresh_tokens.len() * 2).max(PRUNE_FLOOR);
+    }
+
+    /// Records an access token; expired ones are dropped the same amortised way.
+    pub fn add_token(&mut self, token: String, info: TokenInfo) {
+        if self.tokens.len() >= self.token_prune_at {
+            let now = now_secs();
+            self.tokens.retain(|_, t| t.expires > now);
+            self.token_prune_at = (self.tokens.len() * 2).max(PRUNE_FLOOR);
+        }
+        self.tokens.insert(token, info);
     }
 
     /// The bearer's token, if it is one this sandbox issued and it is still valid.
-    pub fn token(&mut self, token: &str) -> Option<TokenInfo> {
+    pub fn token(&self, token: &str) -> Option<TokenInfo> {
         let now = now_secs();
-        self.tokens.retain(|_, t| t.expires > now);
-        self.tokens.get(token).cloned()
+        self.tokens.get(token).filter(|t| t.expires > now).cloned()
     }
 }
 
