@@ -209,7 +209,7 @@ fn user_identity_issues_ibmid_tokens() {
 
 #[test]
 fn refresh_tokens_expire() {
-    let sb = SandboxProcess::start(&["--refresh-token-ttl", "1s"]);
+    let sb = SandboxProcess::start(&["--refresh-token-ttl", "3s"]);
     let get = r#"  - request:
       method: POST
       url: "{{ inputs.base }}/identity/token"
@@ -226,7 +226,7 @@ fn refresh_tokens_expire() {
         get.to_owned(),
         refresh(200, "$.access_token: { type: string }"),
         get.to_owned(),
-        "  - sleep: 1500ms\n".to_owned(),
+        "  - sleep: 4s\n".to_owned(),
         refresh(400, "$.errorCode: BXNIM0408E"),
     ]
     .concat();
