@@ -4,7 +4,7 @@
 //! `trace`. A rule's `number_of_attachments` and the rules list's `attached`/`scopes` filters
 //! follow them (scc.rs), and they go with their rule when it is deleted.
 //!
-//! Create answers 201 or refuses the whole request: the response model (ibm-scc 3.0.0's
+//! UNCONFIRMED: create answers 201 or refuses the whole request: the response model (ibm-scc 3.0.0's
 //! `CreateRuleAttachmentsResponse`) has no per-item status to carry a 207, and IBM's live test
 //! saw a bad scope type refuse the whole request with 400.
 
@@ -127,6 +127,8 @@ pub async fn create(
             version: 1,
         };
         created.push(render(&attachment, &rule_id));
+        // UNCONFIRMED whether attaching changes the rule's Etag: it does not here, only its
+        // `number_of_attachments` moves.
         if let Some(rule) = state.rules.get_mut(&rule_id) {
             rule.attachments.push(attachment);
         }

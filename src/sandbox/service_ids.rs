@@ -336,7 +336,8 @@ pub async fn delete(
         return locked("service ID", &tid);
     }
     let iam_id = s.iam_id();
-    // Its keys go first; a locked one stops the delete (the captured 409 of reference §10.6).
+    // Its keys go first; a locked one stops the delete with the captured 409 of reference
+    // §10.6 (UNCONFIRMED that a locked key was its cause), and nothing is deleted.
     if let Some(k) = state
         .apikeys
         .values()
