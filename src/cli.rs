@@ -149,10 +149,22 @@ pub struct SandboxArgs {
     /// Added delay before every answer.
     #[arg(long)]
     pub latency: Option<String>,
-    /// Share of requests answered 503 (0 to 1).
+    /// Share of requests answered with a server error (0 to 1), drawn from --fail-status.
     #[arg(long)]
     pub fail_rate: Option<f64>,
-    /// Requests per second before answering 429 with Retry-After, e.g. `20/s`.
+    /// The statuses --fail-rate draws from, e.g. `503,504` (default 500,502,503,504).
+    #[arg(long, value_name = "LIST")]
+    pub fail_status: Option<String>,
+    /// Requests per endpoint and caller before answering 429 with Retry-After: `20/s` or `100/m`.
     #[arg(long)]
     pub rate_limit: Option<String>,
+    /// An HTTP Basic client the token endpoint accepts besides `bx:bx` (repeatable).
+    #[arg(long = "client", value_name = "ID:SECRET")]
+    pub clients: Vec<String>,
+    /// Whose API key is seeded: a service ID, or the account owner's IBMid user.
+    #[arg(long, value_parser = ["service", "user"], default_value = "service")]
+    pub identity: String,
+    /// Lifetime of refresh tokens (they also stop working once exchanged).
+    #[arg(long, default_value = "720h")]
+    pub refresh_token_ttl: String,
 }

@@ -5,11 +5,44 @@ mod support;
 
 use support::{Dir, SandboxProcess, run};
 
+/// The inputs every workflow below reads.
+const HEAD: &str = "version: 1\nname: t\ninputs:\n  key: { env: IBMCLOUD_API_KEY, secret: true, required: true }\n  base: { env: IBMCLOUD_IAM_URL, required: true }\nsteps:\n";
+
+/// Runs `HEAD` + `steps` against the sandbox process; (exit code, stdout + stderr).
+fn run_on(sb: &SandboxProcess, steps: &str) -> (i32, String) {
+    let dir = Dir::new();
+    let file = dir.write("w.yaml", &format!("{HEAD}{steps}"));
+    let out = sb
+        .apiflow()
+        .args(["run", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The statuses the sandbox logged for requests to `path`, in order.
+fn statuses(sb: &SandboxProcess, path: &str) -> Vec<u16> {
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    sb.log()
+        .iter()
+        .filter_map(|l| {
+            let mut parts = l.split(' ');
+            let (_, p, status) = (parts.next()?, parts.next()?, parts.next()?);
+            (p == path).then(|| status.parse().ok()).flatten()
+        })
+        .collect()
+}
+
 #[test]
 fn every_recipe_passes_against_the_in_process_sandbox() {
     let (code, out, err) = run(&["run", "--sandbox", "workflows"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("5 workflows: 5 passed, 0 failed"), "{out}");
+    assert!(out.contains("7 workflows: 7 passed, 0 failed"), "{out}");
 }
 
 #[test]
@@ -18,6 +51,26 @@ fn the_sandbox_behaves_as_the_reference_says() {
         "run",
         "--sandbox",
         "tests/workflows/sandbox-conformance.yaml",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn conformance_attachments() {
+    let (code, out, err) = run(&[
+        "run",
+        "--sandbox",
+        "tests/workflows/sandbox-attachments.yaml",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn conformance_service_ids() {
+    let (code, out, err) = run(&[
+        "run",
+        "--sandbox",
+        "tests/workflows/sandbox-service-ids.yaml",
     ]);
     assert_eq!(code, 0, "{out}{err}");
 }
@@ -88,40 +141,303 @@ steps:
 }
 
 #[test]
-fn faults_on_demand() {
+fn registered_clients_only() {
+    let sb = SandboxProcess::start(&["--client", "ci:s3cret", "--client", "other:pw"]);
+    let token = |user: &str, pass: &str, status: u16, checks: &str| {
+        format!(
+            "  - request:\n      method: POST\n      url: \"{{{{ inputs.base }}}}/identity/token\"\n      auth: {{ basic: {{ username: {user}, password: {pass} }} }}\n      form: {{ grant_type: \"urn:ibm:params:oauth:grant-type:apikey\", apikey: \"{{{{ inputs.key }}}}\" }}\n    expect: {{ status: {status}, json: {{ {checks} }} }}\n"
+        )
+    };
+    let steps = [
+        token("ci", "s3cret", 200, "$.refresh_token: { length: 64 }"),
+        "    capture: { t: { json: $.access_token, secret: true } }\n  - assert: [{ that: '(t | jwt_claims).client_id == \"ci\"' }]\n".into(),
+        token("other", "pw", 200, "$.token_type: Bearer"),
+        token("bx", "bx", 200, "$.token_type: Bearer"),
+        token("ci", "wrong", 401, "$.errorCode: BXNIM0400E"),
+        token("nobody", "s3cret", 401, "$.errorCode: BXNIM0400E"),
+    ]
+    .concat();
+    let (code, out) = run_on(&sb, &steps);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        statuses(&sb, "/identity/token"),
+        [200, 200, 200, 401, 401],
+        "{:?}",
+        sb.log()
+    );
+    // Without --client, `ci` is unknown.
+    let sb = SandboxProcess::start(&[]);
+    let (code, out) = run_on(&sb, &token("ci", "s3cret", 401, "$.errorCode: BXNIM0400E"));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn user_identity_issues_ibmid_tokens() {
+    let steps = r#"  - id: token
+    request:
+      method: POST
+      url: "{{ inputs.base }}/identity/token"
+      form: { grant_type: "urn:ibm:params:oauth:grant-type:apikey", apikey: "{{ inputs.key }}" }
+    expect: { status: 200, json: { $.ims_user_id: { type: integer, gte: 1000000 }, $.refresh_token: not_supported } }
+    capture: { t: { json: $.access_token, secret: true } }
+  - set: { c: "{{ t | jwt_claims }}" }
+  - assert:
+      - that: c.realmid == "IBMid" and c.iam_id is startingwith("IBMid-") and c.id == c.iam_id
+      - that: c.sub == c.email and c.email is string and c.given_name is string and c.family_name is string
+      - that: c.account.bss | length == 32 and c.sub_type is undefined
+  - request:
+      url: "{{ inputs.base }}/v1/apikeys/details"
+      headers: { IAM-ApiKey: "{{ inputs.key }}", Authorization: "Bearer {{ t }}" }
+    expect: { json: { $.iam_id: "{{ c.iam_id }}" } }
+  - name: a user's key cannot store its value
+    request:
+      method: POST
+      url: "{{ inputs.base }}/v1/apikeys"
+      headers: { Authorization: "Bearer {{ t }}" }
+      json: { name: k, iam_id: "{{ c.iam_id }}", store_value: true }
+    expect: { status: 400, json: { '$.errors[0].message_code': BXNIM0109E } }
+"#;
+    let sb = SandboxProcess::start(&["--identity", "user"]);
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 0, "{out}");
+    // The default identity is a service ID: the same checks fail.
+    let sb = SandboxProcess::start(&[]);
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("$.ims_user_id"), "{out}");
+}
+
+#[test]
+fn refresh_tokens_expire() {
+    let sb = SandboxProcess::start(&["--refresh-token-ttl", "3s"]);
+    let get = r#"  - request:
+      method: POST
+      url: "{{ inputs.base }}/identity/token"
+      auth: { basic: { username: bx, password: bx } }
+      form: { grant_type: "urn:ibm:params:oauth:grant-type:apikey", apikey: "{{ inputs.key }}" }
+    capture: { r: { json: $.refresh_token, secret: true } }
+"#;
+    let refresh = |status: u16, checks: &str| {
+        format!(
+            "  - request:\n      method: POST\n      url: \"{{{{ inputs.base }}}}/identity/token\"\n      auth: {{ basic: {{ username: bx, password: bx }} }}\n      form: {{ grant_type: refresh_token, refresh_token: \"{{{{ r }}}}\" }}\n    expect: {{ status: {status}, json: {{ {checks} }} }}\n"
+        )
+    };
+    let steps = [
+        get.to_owned(),
+        refresh(200, "$.access_token: { type: string }"),
+        get.to_owned(),
+        "  - sleep: 4s\n".to_owned(),
+        refresh(400, "$.errorCode: BXNIM0408E"),
+    ]
+    .concat();
+    let (code, out) = run_on(&sb, &steps);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn injected_failures_look_like_each_service() {
+    let sb = SandboxProcess::start(&["--fail-rate", "1", "--fail-status", "502"]);
+    let steps = r#"  - request: { url: "{{ inputs.base }}/identity/keys", headers: { Transaction-Id: tx-1 } }
+    expect:
+      status: 502
+      headers: { transaction-id: tx-1, retry-after: { exists: false } }
+      json: { $.errorCode: BXNIM0060E, $.errorDetails: HTTP 502 Bad Gateway, $.context.requestId: tx-1 }
+  - request: { url: "{{ inputs.base }}/v1/apikeys", headers: { Transaction-Id: tx-2 } }
+    expect:
+      status: 502
+      headers: { transaction-id: tx-2 }
+      json: { '$.errors[0].code': bad_gateway, $.status_code: "502", $.trace: tx-2 }
+  - request: { url: "{{ inputs.base }}/config/v1/rules", headers: { Transaction-Id: tx-3 } }
+    expect:
+      status: 502
+      headers: { transaction-id: tx-3 }
+      json: { '$.errors[0].code': bad_gateway, $.trace: tx-3, $.errorCode: { exists: false } }
+  - name: the sandbox's own controls are never faulted
+    request: { url: "{{ inputs.base }}/sandbox/v1/stats" }
+    expect: { status: 200, json: { $.rules: 0 } }
+  - request: { method: POST, url: "{{ inputs.base }}/sandbox/v1/revoke-tokens" }
+    expect: { status: 204 }
+"#;
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 0, "{out}");
+
+    let sb = SandboxProcess::start(&["--fail-rate", "1", "--fail-status", "503"]);
+    let steps = r#"  - request: { url: "{{ inputs.base }}/config/v1/rules" }
+    expect: { status: 503, headers: { retry-after: "1" }, json: { '$.errors[0].code': service_unavailable } }
+"#;
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 0, "{out}");
+
+    // By default the failures are drawn from 500, 502, 503 and 504.
+    let sb = SandboxProcess::start(&["--fail-rate", "1", "--seed", "3"]);
+    let steps = r#"  - for_each: "range(16)"
+    request: { url: "{{ inputs.base }}/identity/keys" }
+    expect: { status: { one_of: [500, 502, 503, 504] } }
+"#;
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 0, "{out}");
+    let mut seen = statuses(&sb, "/identity/keys");
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen, [500, 502, 503, 504]);
+}
+
+#[test]
+fn a_seed_reproduces_the_faults() {
+    let steps = r#"  - for_each: "range(24)"
+    request: { url: "{{ inputs.base }}/identity/keys" }
+    expect: { status: { one_of: [200, 500, 502, 503, 504] } }
+"#;
+    let sequence = |seed: &str| {
+        let sb = SandboxProcess::start(&["--fail-rate", "0.5", "--seed", seed]);
+        let (code, out) = run_on(&sb, steps);
+        assert_eq!(code, 0, "{out}");
+        statuses(&sb, "/identity/keys")
+    };
+    let first = sequence("42");
+    assert_eq!(first.len(), 24);
+    assert!(
+        first.contains(&200) && first.iter().any(|s| *s >= 500),
+        "{first:?}"
+    );
+    assert_eq!(first, sequence("42"));
+    assert_ne!(first, sequence("43"));
+}
+
+#[test]
+fn the_rate_limit_is_per_endpoint_and_caller() {
+    let sb = SandboxProcess::start(&["--rate-limit", "2/m"]);
+    let steps = r#"  - for_each: "[1, 2]"
+    request: { url: "{{ inputs.base }}/identity/keys", headers: { Authorization: Bearer a } }
+    expect: { status: 200 }
+  - name: another caller has its own window
+    request: { url: "{{ inputs.base }}/identity/keys", headers: { Authorization: Bearer b } }
+    expect: { status: 200 }
+  - name: another endpoint too
+    request: { url: "{{ inputs.base }}/config/v1/rules/x", headers: { Authorization: Bearer a } }
+    expect: { status: 401 }
+  - name: the third call of the same caller is refused, in IAM's shape
+    request: { url: "{{ inputs.base }}/identity/keys", headers: { Authorization: Bearer a, Transaction-Id: tx-429 } }
+    expect:
+      status: 429
+      headers: { retry-after: { matches: '^[1-5]?[0-9]$|^60$' }, transaction-id: tx-429 }
+      json: { $.errorCode: BXNIM0429E, $.context.requestId: tx-429 }
+  - request: { url: "{{ inputs.base }}/config/v1/rules/y", headers: { Authorization: Bearer a } }
+    expect: { status: 401 }
+  - name: in SCC's shape on SCC paths (the route, not the ID, is the endpoint)
+    request: { url: "{{ inputs.base }}/config/v1/rules/z", headers: { Authorization: Bearer a, Transaction-Id: tx-scc } }
+    expect:
+      status: 429
+      headers: { retry-after: { exists: true } }
+      json: { '$.errors[0].code': too_many_requests, $.trace: tx-scc }
+  - name: the token endpoint's caller is the API key
+    for_each: "[1, 2]"
+    request:
+      method: POST
+      url: "{{ inputs.base }}/identity/token"
+      form: { grant_type: "urn:ibm:params:oauth:grant-type:apikey", apikey: "{{ inputs.key }}" }
+    expect: { status: 200 }
+  - request:
+      method: POST
+      url: "{{ inputs.base }}/identity/token"
+      form: { grant_type: "urn:ibm:params:oauth:grant-type:apikey", apikey: "{{ inputs.key }}" }
+    expect: { status: 429, headers: { retry-after: { exists: true } }, json: { $.errorCode: BXNIM0429E } }
+  - request:
+      method: POST
+      url: "{{ inputs.base }}/identity/token"
+      form: { grant_type: "urn:ibm:params:oauth:grant-type:apikey", apikey: another-key }
+    expect: { status: 400, json: { $.errorCode: BXNIM0415E } }
+  - name: the sandbox's controls are never limited
+    for_each: "[1, 2, 3]"
+    request: { url: "{{ inputs.base }}/sandbox/v1/stats" }
+    expect: { status: 200 }
+"#;
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_retry_on_5xx_and_429_survives_a_30_percent_fail_rate() {
+    let steps = r#"  - id: token
+    request:
+      method: POST
+      url: "{{ inputs.base }}/identity/token"
+      form: { grant_type: "urn:ibm:params:oauth:grant-type:apikey", apikey: "{{ inputs.key }}" }
+    RETRY
+    capture: { t: { json: $.access_token, secret: true } }
+  - request: { url: "{{ inputs.base }}/v1/apikeys/details", headers: { IAM-ApiKey: "{{ inputs.key }}", Authorization: "Bearer {{ t }}" } }
+    RETRY
+    capture: { account: $.account_id }
+  - request:
+      method: POST
+      url: "{{ inputs.base }}/config/v1/rules"
+      headers: { Authorization: "Bearer {{ t }}" }
+      json: { rules: [{ rule: { name: r, description: d, target: { service_name: s, resource_kind: k }, required_config: { property: p, operator: is_true }, enforcement_actions: [{ action: audit_log }] } }] }
+    RETRY
+    expect: { status: 201 }
+    capture: { rule: '$.rules[0].rule.rule_id' }
+  - request:
+      method: POST
+      url: "{{ inputs.base }}/config/v1/rules/{{ rule }}/attachments"
+      headers: { Authorization: "Bearer {{ t }}" }
+      json: { attachments: [{ account_id: "{{ account }}", included_scope: { scope_id: "{{ account }}", scope_type: account } }] }
+    RETRY
+    expect: { status: 201 }
+  - for_each: "range(6)"
+    request: { url: "{{ inputs.base }}/config/v1/rules", query: { account_id: "{{ account }}", attached: "true" }, headers: { Authorization: "Bearer {{ t }}" } }
+    RETRY
+    expect: { status: 200, json: { $.total_count: 1 } }
+  - request: { method: DELETE, url: "{{ inputs.base }}/config/v1/rules/{{ rule }}", headers: { Authorization: "Bearer {{ t }}" } }
+    RETRY
+    expect: { status: 204 }
+"#;
+    let with = steps.replace(
+        "RETRY",
+        "retry: { attempts: 10, delay: 1ms, max_delay: 5ms, on: [5xx, 429] }",
+    );
+    let args = ["--fail-rate", "0.3", "--seed", "11"];
+    let sb = SandboxProcess::start(&args);
+    let (code, out) = run_on(&sb, &with);
+    assert_eq!(code, 0, "{out}");
+    let faulted = sb.log().iter().filter(|l| l.contains(" 50")).count();
+    assert!(faulted >= 2, "{:?}", sb.log());
+    // The same faults without the retry fail the workflow.
+    let sb = SandboxProcess::start(&args);
+    let (code, out) = run_on(&sb, &steps.replace("    RETRY\n", ""));
+    assert_eq!(code, 1, "{out}");
+}
+
+#[test]
+fn latency_and_a_per_second_limit_with_retry_after() {
     let sb = SandboxProcess::start(&["--rate-limit", "2/s", "--latency", "20ms"]);
-    let dir = Dir::new();
-    let file = dir.write(
-        "limit.yaml",
-        &r#"version: 1
-name: limit
-steps:
-  - id: burst
+    let steps = r#"  - id: burst
     for_each: "[1, 2, 3]"
     continue_on_error: true
-    request: { url: "BASE/identity/keys" }
+    request: { url: "{{ inputs.base }}/identity/keys" }
   - name: the third call of the second was refused with Retry-After
-    request: { url: "BASE/identity/keys" }
+    request: { url: "{{ inputs.base }}/identity/keys" }
     retry: { attempts: 3, delay: 10ms, max_delay: 2s, on: [429] }
     expect: { status: 200, max_duration: 1s }
-"#
-        .replace("BASE", &sb.url),
-    );
-    let (code, out, err) = run(&["run", file.to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}{err}");
+"#;
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 0, "{out}");
     assert!(out.contains("→ 429"), "{out}");
     let log = sb.log();
     assert!(
         log.iter().any(|l| l.starts_with("GET /identity/keys 429")),
         "{log:?}"
     );
+}
 
-    let sb = SandboxProcess::start(&["--fail-rate", "1"]);
-    let file = dir.write("fail.yaml", &format!("version: 1\nname: f\nsteps:\n  - request: {{ url: \"{}/identity/keys\" }}\n    expect: {{ status: 503 }}\n", sb.url));
-    let (code, out, err) = run(&["run", file.to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}{err}");
-
+#[test]
+fn a_non_loopback_address_is_a_usage_error() {
     let (code, _, err) = run(&["sandbox", "--addr", "0.0.0.0:0"]);
-    assert_ne!(code, 0);
+    assert_eq!(code, 2, "{err}");
     assert!(err.contains("loopback only"), "{err}");
+    let (code, _, err) = run(&["sandbox", "--addr", "127.0.0.1:0", "--fail-status", "404"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--fail-status `404`"), "{err}");
+    let (code, _, err) = run(&["sandbox", "--addr", "127.0.0.1:0", "--client", "nosecret"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("nosecret"), "{err}");
 }

@@ -64,6 +64,24 @@ pub fn identity(
     with_tid(status, body, tid)
 }
 
+/// An `ExceptionResponse` whose error carries `details`, as IAM's captured 409 does.
+pub fn identity_details(
+    status: StatusCode,
+    code: &str,
+    message_code: &str,
+    message: &str,
+    details: &str,
+    tid: &str,
+) -> Response {
+    let body = json!({
+        "context": { "transaction_id": tid },
+        "status_code": status.as_u16().to_string(),
+        "errors": [{ "code": code, "message_code": message_code, "message": message, "details": details }],
+        "trace": tid
+    });
+    with_tid(status, body, tid)
+}
+
 /// The SCC Configuration API's `{trace, errors: [{code, message}]}` body.
 pub fn scc(status: StatusCode, code: &str, message: &str, tid: &str) -> Response {
     let body = json!({ "trace": tid, "errors": [{ "code": code, "message": message }] });

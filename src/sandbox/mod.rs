@@ -1,6 +1,7 @@
 //! The sandbox: an embedded emulator of the IBM Cloud endpoints the flagship recipes call
-//! (IAM tokens, IAM Identity API keys, the SCC Configuration API), in memory, on loopback.
-//! It answers on any host name and routes on the path alone, as the recipes' base URLs vary.
+//! (IAM tokens, IAM Identity API keys and service IDs, the SCC Configuration API rules and
+//! their attachments), in memory, on loopback. It answers on any host name and routes on the
+//! path alone, as the recipes' base URLs vary. docs/sandbox.md lists what it emulates.
 
 // Handlers return early with a ready error response; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
@@ -15,26 +16,42 @@ macro_rules! or_respond {
     };
 }
 
+mod attachments;
+mod claims;
 mod errors;
+mod fallback;
+mod faults;
 mod iam;
 mod identity;
 mod jwt;
+mod options;
+mod paging;
+mod rule_check;
 mod scc;
+mod service_ids;
 mod state;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
-use rand::Rng as _;
 
+pub use options::{parse_clients, parse_fail_statuses, parse_rate_limit};
 use state::TokenInfo;
+
+/// Whose API key the sandbox seeds: a service ID (the default, the recommended owner of an
+/// automation key) or the account owner's IBMid user.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SeedIdentity {
+    #[default]
+    Service,
+    User,
+}
 
 /// What the sandbox is started with.
 #[derive(Clone, Debug)]
@@ -44,11 +61,22 @@ pub struct Config {
     pub apikey: Option<String>,
     pub account_id: Option<String>,
     pub token_ttl: Duration,
+    /// Lifetime of refresh tokens (they also stop working once exchanged).
+    pub refresh_ttl: Duration,
     pub seed: Option<u64>,
     pub latency: Option<Duration>,
     pub fail_rate: f64,
-    pub rate_limit: Option<u32>,
+    /// The statuses `fail_rate` draws from.
+    pub fail_statuses: Vec<u16>,
+    /// Requests per window (a second or a minute) per endpoint and caller.
+    pub rate_limit: Option<(u32, Duration)>,
+    /// HTTP Basic clients the token endpoint accepts, besides `bx:bx`.
+    pub clients: Vec<(String, String)>,
+    pub identity: SeedIdentity,
 }
+
+/// The statuses `--fail-rate` draws from unless `--fail-status` says otherwise.
+pub const DEFAULT_FAIL_STATUSES: [u16; 4] = [500, 502, 503, 504];
 
 impl Default for Config {
     fn default() -> Self {
@@ -57,10 +85,16 @@ impl Default for Config {
             apikey: None,
             account_id: None,
             token_ttl: Duration::from_secs(3600),
+            // UNCONFIRMED: IBM does not document the lifetime of API-key refresh tokens; 30
+            // days is what IAM documents for login sessions' refresh tokens.
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
             seed: None,
             latency: None,
             fail_rate: 0.0,
+            fail_statuses: DEFAULT_FAIL_STATUSES.to_vec(),
             rate_limit: None,
+            clients: Vec::new(),
+            identity: SeedIdentity::Service,
         }
     }
 }
@@ -73,7 +107,7 @@ pub struct Sandbox {
     state: Mutex<state::State>,
     signer: jwt::Signer,
     log: Option<LogSink>,
-    window: Mutex<(Instant, u32)>,
+    faults: faults::Faults,
 }
 
 /// A running sandbox.
@@ -105,37 +139,56 @@ impl Handle {
     }
 }
 
+/// Why the sandbox did not start: the configuration is refused (a usage error) or the
+/// address cannot be bound (an environment failure).
+#[derive(Debug)]
+pub enum StartError {
+    Invalid(String),
+    Bind(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Invalid(m) | Self::Bind(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Starts the sandbox on the current tokio runtime.
-pub async fn start(config: Config, log: Option<LogSink>) -> Result<Handle, String> {
+pub async fn start(config: Config, log: Option<LogSink>) -> Result<Handle, StartError> {
     if !config.addr.ip().is_loopback() {
-        return Err(format!(
+        return Err(StartError::Invalid(format!(
             "the sandbox listens on loopback only, not {}",
             config.addr.ip()
-        ));
+        )));
     }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|e| StartError::Bind(format!("cannot listen on {}: {e}", config.addr)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(e.to_string()))?;
     let mut st = state::State::new(config.seed);
     let account_id = config.account_id.clone().unwrap_or_else(|| st.hex(32));
     let apikey_generated = config.apikey.is_none();
     let apikey = config.apikey.clone().unwrap_or_else(|| st.apikey_value());
-    let iam_id = format!("iam-ServiceId-{}", st.uuid());
+    let seed_iam_id = seed_identities(&mut st, &account_id, config.identity);
     st.add_apikey(
         apikey.clone(),
         "apiflow-sandbox-seed",
-        &iam_id,
+        &seed_iam_id,
         &account_id,
-        &iam_id,
+        &seed_iam_id,
         Some("seeded by apiflow sandbox".into()),
     );
+    let faults = faults::Faults::new(&config);
     let sandbox = Arc::new(Sandbox {
         config,
         state: Mutex::new(st),
         signer: iam::signer(),
         log,
-        window: Mutex::new((Instant::now(), 0)),
+        faults,
     });
     let app = router(Arc::clone(&sandbox));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -156,9 +209,37 @@ pub async fn start(config: Config, log: Option<LogSink>) -> Result<Handle, Strin
     })
 }
 
+/// The account owner (an IBMid user) and a service ID named `apiflow-sandbox`; returns the
+/// IAM ID the seed key authenticates.
+fn seed_identities(st: &mut state::State, account_id: &str, who: SeedIdentity) -> String {
+    let owner = format!("IBMid-{}", st.hex(10).to_uppercase());
+    let ims_user_id = st.ims_user_id();
+    st.users.insert(
+        owner.clone(),
+        state::User {
+            account_id: account_id.to_owned(),
+            email: "owner@sandbox.example.com".into(),
+            given_name: "Sandbox".into(),
+            family_name: "Owner".into(),
+            ims_user_id,
+        },
+    );
+    let service = st.add_service_id(
+        account_id,
+        "apiflow-sandbox",
+        Some("seeded by apiflow sandbox".into()),
+        &owner,
+    );
+    match who {
+        SeedIdentity::Service => format!("iam-{service}"),
+        SeedIdentity::User => owner,
+    }
+}
+
 fn router(sb: Arc<Sandbox>) -> Router {
+    let serviceids = post(service_ids::create).get(service_ids::list);
     Router::new()
-        .route("/identity/token", post(iam::token).get(iam::wrong_method))
+        .route("/identity/token", post(iam::token))
         .route("/identity/keys", get(iam::keys))
         .route("/v1/apikeys", post(identity::create).get(identity::list))
         .route("/v1/apikeys/details", get(identity::details))
@@ -168,17 +249,48 @@ fn router(sb: Arc<Sandbox>) -> Router {
                 .put(identity::update)
                 .delete(identity::delete),
         )
+        .route(
+            "/v1/apikeys/{id}/lock",
+            post(identity::lock).delete(identity::unlock),
+        )
+        .route("/v1/serviceids", serviceids.clone())
+        .route("/v1/serviceids/", serviceids)
+        .route(
+            "/v1/serviceids/{id}",
+            get(service_ids::get)
+                .put(service_ids::update)
+                .delete(service_ids::delete),
+        )
+        .route(
+            "/v1/serviceids/{id}/lock",
+            post(service_ids::lock).delete(service_ids::unlock),
+        )
         .route("/config/v1/rules", post(scc::create).get(scc::list))
         .route(
             "/config/v1/rules/{id}",
             get(scc::get).put(scc::update).delete(scc::delete),
         )
+        .route(
+            "/config/v1/rules/{id}/attachments",
+            post(attachments::create).get(attachments::list),
+        )
+        .route(
+            "/config/v1/rules/{id}/attachments/{attachment_id}",
+            get(attachments::get)
+                .put(attachments::update)
+                .delete(attachments::delete),
+        )
         .route("/sandbox/v1/revoke-tokens", post(revoke_tokens))
         .route("/sandbox/v1/stats", get(stats))
-        .fallback(not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+        .fallback(fallback::not_found)
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&sb),
+            faults::inject,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&sb),
-            faults_and_log,
+            faults::log,
         ))
         .with_state(sb)
 }
@@ -201,20 +313,22 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// The credentials of an `Authorization: <scheme> <credentials>` header; scheme names are
+/// case-insensitive (RFC 9110 §11.1).
+pub(crate) fn credentials<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {
+    let value = headers.get("authorization")?.to_str().ok()?.trim();
+    let (name, rest) = value.split_once(' ')?;
+    name.eq_ignore_ascii_case(scheme).then(|| rest.trim())
+}
+
 impl Sandbox {
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, state::State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn bearer(&self, headers: &HeaderMap) -> Option<TokenInfo> {
-        let value = headers.get("authorization")?.to_str().ok()?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))?;
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .token(token.trim())
+        let token = credentials(headers, "Bearer")?;
+        self.lock().token(token)
     }
 
     /// IAM REST APIs: a missing or invalid bearer is a 401 BXNIM0308E.
@@ -248,83 +362,20 @@ impl Sandbox {
     }
 }
 
-async fn not_found(headers: HeaderMap) -> Response {
-    errors::scc(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "The requested resource was not found",
-        &transaction_id(&headers),
-    )
-}
-
 /// Sandbox-only: invalidates every issued access token, to test recovery from a 401.
 async fn revoke_tokens(State(sb): State<Arc<Sandbox>>) -> StatusCode {
-    sb.state
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .tokens
-        .clear();
+    sb.lock().tokens.clear();
     StatusCode::NO_CONTENT
 }
 
-/// Sandbox-only: counters for tests.
+/// Sandbox-only: counters for tests, and the account owner's IAM ID (to create user keys).
 async fn stats(State(sb): State<Arc<Sandbox>>) -> axum::Json<serde_json::Value> {
-    let state = sb.state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = sb.lock();
     axum::Json(serde_json::json!({
         "token_requests": state.token_requests,
         "apikeys": state.apikeys.len(),
+        "service_ids": state.service_ids.len(),
         "rules": state.rules.len(),
+        "users": state.users.keys().collect::<Vec<_>>(),
     }))
-}
-
-/// Faults on demand (latency, random 503s, a rate limit with `Retry-After`), then one log line.
-async fn faults_and_log(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = req.method().clone();
-    // The path only: query strings are never logged, whatever they carry.
-    let path = req.uri().path().to_owned();
-    if let Some(d) = sb.config.latency {
-        tokio::time::sleep(d).await;
-    }
-    let limited = sb.config.rate_limit.is_some_and(|limit| {
-        let mut w = sb.window.lock().unwrap_or_else(|e| e.into_inner());
-        if w.0.elapsed() >= Duration::from_secs(1) {
-            *w = (Instant::now(), 0);
-        }
-        w.1 += 1;
-        w.1 > limit
-    });
-    let response = if limited {
-        let mut r = errors::iam(
-            StatusCode::TOO_MANY_REQUESTS,
-            "BXNIM0429E",
-            "Too many requests.",
-            None,
-            &transaction_id(req.headers()),
-        );
-        r.headers_mut()
-            .insert("retry-after", HeaderValue::from_static("1"));
-        r
-    } else if sb.config.fail_rate > 0.0
-        && rand::rng().random_bool(sb.config.fail_rate.clamp(0.0, 1.0))
-    {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [("retry-after", "1")],
-            "Service Unavailable",
-        )
-            .into_response()
-    } else {
-        next.run(req).await
-    };
-    if let Some(log) = &sb.log {
-        let us = started.elapsed().as_micros();
-        log(&format!(
-            "{method} {path} {} {}.{:03}ms",
-            response.status().as_u16(),
-            us / 1000,
-            us % 1000
-        ));
-    }
-    response
 }

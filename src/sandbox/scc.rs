@@ -1,7 +1,7 @@
 //! SCC Configuration API rules under `/config/v1/rules`: bulk create (201, or 207 when an item
-//! fails), list by account with offset/limit paging, get with ETag, update with If-Match
-//! (a wrong one is a 400, as the real service answers), delete; `Transaction-Id` is echoed as
-//! `trace` in errors.
+//! fails), list by account with offset/limit paging and the `labels`, `attached` and `scopes`
+//! filters, get with ETag, update with If-Match (a wrong one is a 400, as the real service
+//! answers), delete (with its attachments); `Transaction-Id` is echoed as `trace` in errors.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,57 +13,31 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::state::{Rule, TokenInfo, scc_date};
-use super::{Sandbox, errors, transaction_id};
+use super::{Sandbox, errors, paging, rule_check, transaction_id};
 
 const NOT_FOUND: &str = "The requested resource was not found";
 const FORBIDDEN: &str = "The token is not authorized to perform the operation";
 const BAD_IF_MATCH: &str = "The provided If-Match value is malformed";
 
-fn etag(rule_id: &str, version: u64) -> String {
+pub fn etag(rule_id: &str, version: u64) -> String {
     format!(
         "\"{version}-{}\"",
         &rule_id.trim_start_matches("rule-")[..8]
     )
 }
 
-/// Checks a rule body; the message says what is wrong.
-fn validate(rule: &Value) -> Result<(), String> {
-    let obj = rule.as_object().ok_or("the rule must be an object")?;
-    for key in ["name", "description"] {
-        if !obj.get(key).is_some_and(Value::is_string) {
-            return Err(format!("the rule is missing the string `{key}`"));
-        }
-    }
-    let target = obj
-        .get("target")
-        .and_then(Value::as_object)
-        .ok_or("the rule is missing `target`")?;
-    for key in ["service_name", "resource_kind"] {
-        if !target.get(key).is_some_and(Value::is_string) {
-            return Err(format!("`target` is missing the string `{key}`"));
-        }
-    }
-    if !obj.get("required_config").is_some_and(Value::is_object) {
-        return Err("the rule is missing `required_config`".into());
-    }
-    let actions = obj
-        .get("enforcement_actions")
-        .and_then(Value::as_array)
-        .ok_or("the rule is missing `enforcement_actions`")?;
-    if actions.iter().any(|a| {
-        !matches!(
-            a.get("action").and_then(Value::as_str),
-            Some("disallow" | "audit_log")
-        )
-    }) {
-        return Err("each enforcement action must be `disallow` or `audit_log`".into());
-    }
-    match obj.get("rule_type").and_then(Value::as_str) {
-        None | Some("user_defined") => Ok(()),
-        Some(other) => Err(format!(
-            "rule_type `{other}` cannot be created; use `user_defined`"
-        )),
-    }
+/// A rule as the API shows it: `number_of_attachments` follows its attachments.
+pub fn render(rule: &Rule) -> Value {
+    let mut body = rule.body.clone();
+    body["number_of_attachments"] = Value::from(rule.attachments.len());
+    body
+}
+
+/// The `included_scope.scope_id`s a rule is attached to.
+fn attached_scopes(rule: &Rule) -> impl Iterator<Item = &str> {
+    rule.attachments
+        .iter()
+        .filter_map(|a| a.included_scope.get("scope_id").and_then(Value::as_str))
 }
 
 fn rule_body(
@@ -99,11 +73,12 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
     let Some(items) = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("rules").and_then(Value::as_array).cloned())
+        .filter(|items| !items.is_empty())
     else {
         return errors::scc(
             StatusCode::BAD_REQUEST,
             "bad_request",
-            "The body must be {\"rules\": [...]}",
+            "The body must be {\"rules\": [...]} with at least one rule",
             &tid,
         );
     };
@@ -126,7 +101,7 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
             .map(str::to_owned)
             .unwrap_or_else(|| (n + 1).to_string());
         let rule = item.get("rule").cloned().unwrap_or(Value::Null);
-        match validate(&rule) {
+        match rule_check::rule(&rule) {
             Ok(()) => {
                 let rule_id = format!("rule-{}", state.uuid());
                 let body = rule_body(
@@ -142,6 +117,7 @@ pub async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: By
                         body: body.clone(),
                         account_id: caller.account_id.clone(),
                         version: 1,
+                        attachments: Vec::new(),
                     },
                 );
                 results.push(json!({ "request_id": request_id, "status_code": 201, "rule": body }));
@@ -195,44 +171,81 @@ pub async fn list(
             &tid,
         );
     }
+    let attached = match q.get("attached").map(String::as_str) {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            return errors::scc(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "attached must be true or false",
+                &tid,
+            );
+        }
+    };
+    let text = |k: &str| q.get(k).map_or("", String::as_str);
+    let labels: Vec<&str> = text("labels")
+        .split(',')
+        .filter(|l| !l.is_empty())
+        .collect();
+    // UNCONFIRMED: `scopes` is a comma-separated list of scope IDs, and a rule matches when
+    // one of its attachments includes one of them.
+    let scopes: Vec<&str> = text("scopes")
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .collect();
     let state = sb.lock();
-    let labels: Option<Vec<&str>> = q.get("labels").map(|l| l.split(',').collect());
-    let matching: Vec<&Value> = state
+    let matching: Vec<&Rule> = state
         .rules
         .values()
         .filter(|r| &r.account_id == account)
         .filter(|r| {
-            labels.as_ref().is_none_or(|want| {
-                let have = r.body["labels"].as_array().cloned().unwrap_or_default();
-                want.iter()
-                    .all(|w| have.iter().any(|h| h.as_str() == Some(w)))
-            })
+            let have = r.body["labels"].as_array().cloned().unwrap_or_default();
+            labels
+                .iter()
+                .all(|w| have.iter().any(|h| h.as_str() == Some(w)))
         })
-        .map(|r| &r.body)
+        .filter(|r| attached.is_none_or(|a| a != r.attachments.is_empty()))
+        .filter(|r| scopes.is_empty() || attached_scopes(r).any(|s| scopes.contains(&s)))
         .collect();
     let total = matching.len();
-    let page: Vec<&Value> = matching.into_iter().skip(offset).take(limit).collect();
-    let base = format!(
-        "{}/config/v1/rules?account_id={account}&limit={limit}",
-        super::base_url(&headers)
-    );
+    let page: Vec<Value> = matching
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(render)
+        .collect();
     let last_offset = if total == 0 {
         0
     } else {
         (total - 1) / limit * limit
     };
+    let limit_text = limit.to_string();
+    let href = |offset: usize| {
+        let offset = offset.to_string();
+        let params = [
+            ("account_id", account.as_str()),
+            ("attached", text("attached")),
+            ("labels", text("labels")),
+            ("scopes", text("scopes")),
+            ("limit", &limit_text),
+            ("offset", &offset),
+        ];
+        json!({ "href": paging::link(&headers, "/config/v1/rules", &params) })
+    };
     let body = json!({
         "offset": offset,
         "limit": limit,
         "total_count": total,
-        "first": { "href": format!("{base}&offset=0") },
-        "last": { "href": format!("{base}&offset={last_offset}") },
+        "first": href(0),
+        "last": href(last_offset),
         "rules": page
     });
     errors::with_tid(StatusCode::OK, body, &tid)
 }
 
-fn found<'a>(
+pub fn found<'a>(
     state: &'a super::state::State,
     id: &str,
     caller: &TokenInfo,
@@ -264,12 +277,7 @@ pub async fn get(
     let caller = or_respond!(sb.authenticate_scc(&headers, &tid));
     let state = sb.lock();
     match found(&state, &id, &caller, &tid) {
-        Ok(rule) => errors::with_etag(
-            StatusCode::OK,
-            rule.body.clone(),
-            &etag(&id, rule.version),
-            &tid,
-        ),
+        Ok(rule) => errors::with_etag(StatusCode::OK, render(rule), &etag(&id, rule.version), &tid),
         Err(r) => r,
     }
 }
@@ -301,7 +309,7 @@ pub async fn update(
             &tid,
         );
     };
-    if let Err(msg) = validate(&input) {
+    if let Err(msg) = rule_check::rule(&input) {
         return errors::scc(StatusCode::BAD_REQUEST, "rule_error", &msg, &tid);
     }
     let created = (
@@ -315,6 +323,8 @@ pub async fn update(
             .to_owned(),
     );
     let version = current.version + 1;
+    let attachments =
+        std::mem::take(&mut state.rules.get_mut(&id).expect("found above").attachments);
     let body = rule_body(
         input.as_object().expect("validated"),
         &id,
@@ -325,12 +335,14 @@ pub async fn update(
     state.rules.insert(
         id.clone(),
         Rule {
-            body: body.clone(),
+            body,
             account_id: caller.account_id.clone(),
             version,
+            attachments,
         },
     );
-    errors::with_etag(StatusCode::OK, body, &etag(&id, version), &tid)
+    let rule = &state.rules[&id];
+    errors::with_etag(StatusCode::OK, render(rule), &etag(&id, version), &tid)
 }
 
 pub async fn delete(

@@ -1,7 +1,7 @@
 """IBM's own Python SDKs against the apiflow sandbox.
 
-Run by .ci/sdk-compat in a virtual environment with ibm-cloud-sdk-core, ibm-platform-services
-and ibm-scc==3.0.0. Starts `apiflow sandbox` itself (the binary path is the first argument),
+Run by tests/sdk_compat.rs (part of `cargo test`) in target/test-venv, which holds the versions
+pinned in tests/python-requirements.txt (ibm-cloud-sdk-core, ibm-platform-services, ibm-scc 3.0.0). Starts `apiflow sandbox` itself (the binary path is the first argument),
 drives it with the SDKs, parses every response with the SDKs' own model classes, and prints
 "N passed, N failed".
 """
@@ -14,16 +14,27 @@ import traceback
 from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 from ibm_cloud_sdk_core import ApiException
 from ibm_platform_services import IamIdentityV1
-from ibm_platform_services.iam_identity_v1 import ApiKey, ApiKeyList
+from ibm_platform_services.iam_identity_v1 import (
+    ApiKey,
+    ApiKeyInsideCreateServiceIdRequest,
+    ApiKeyList,
+    ServiceId,
+    ServiceIdList,
+)
 from ibm_scc.configuration_governance_v1 import (
     ConfigurationGovernanceV1,
+    CreateRuleAttachmentsResponse,
     CreateRuleRequest,
     CreateRulesResponse,
     EnforcementAction,
     Rule,
+    RuleAttachment,
+    RuleAttachmentList,
+    RuleAttachmentRequest,
     RuleList,
     RuleRequest,
     RuleRequiredConfigSingleProperty,
+    RuleScope,
     TargetResource,
 )
 
@@ -173,6 +184,150 @@ def run(url, key):
             assert e.code == 404 and "not found" in str(e).lower(), e
 
     check("ConfigurationGovernanceV1 creates, lists, reads, updates and deletes rules", rule_lifecycle)
+
+    def attachment_lifecycle():
+        account = state["account_id"]
+        rule = RuleRequest(
+            account_id=account,
+            name="sdk attached rule",
+            description="attached to the account",
+            target=TargetResource(service_name="cloud-object-storage", resource_kind="bucket"),
+            required_config=RuleRequiredConfigSingleProperty(property="public_access_enabled", operator="is_false"),
+            enforcement_actions=[EnforcementAction(action="audit_log")],
+            labels=["sdk-attach"],
+        )
+        created = scc.create_rules(rules=[CreateRuleRequest(rule=rule)]).get_result()
+        rule_id = CreateRulesResponse.from_dict(created).rules[0].rule.rule_id
+        scope = RuleScope(note="the account", scope_id=account, scope_type="account")
+        resp = scc.create_rule_attachments(
+            rule_id=rule_id,
+            attachments=[
+                RuleAttachmentRequest(account_id=account, included_scope=scope),
+                RuleAttachmentRequest(
+                    account_id=account,
+                    included_scope=RuleScope(scope_id="rg-1", scope_type="account.resource_group"),
+                    excluded_scopes=[RuleScope(scope_id="rg-2", scope_type="account.resource_group")],
+                ),
+            ],
+            transaction_id="sdk-attach",
+        )
+        assert resp.get_status_code() == 201, resp.get_status_code()
+        attachments = CreateRuleAttachmentsResponse.from_dict(resp.get_result()).attachments
+        assert len(attachments) == 2 and attachments[0].rule_id == rule_id
+        first = attachments[0].attachment_id
+        assert Rule.from_dict(scc.get_rule(rule_id=rule_id).get_result()).number_of_attachments == 2
+        listed = RuleList.from_dict(scc.list_rules(account_id=account, labels="sdk-attach", attached=True).get_result())
+        assert [r.rule_id for r in listed.rules] == [rule_id]
+        unattached = RuleList.from_dict(scc.list_rules(account_id=account, labels="sdk-attach", attached=False).get_result())
+        assert unattached.total_count == 0
+        by_scope = RuleList.from_dict(scc.list_rules(account_id=account, scopes="rg-1").get_result())
+        assert [r.rule_id for r in by_scope.rules] == [rule_id]
+        page = RuleAttachmentList.from_dict(scc.list_rule_attachments(rule_id=rule_id, limit=1, offset=1).get_result())
+        assert page.total_count == 2 and len(page.attachments) == 1 and page.first.href and page.last.href
+        got = scc.get_rule_attachment(rule_id=rule_id, attachment_id=first)
+        assert RuleAttachment.from_dict(got.get_result()).included_scope.note == "the account"
+        etag = got.get_headers()["Etag"]
+        updated = scc.update_rule_attachment(
+            rule_id=rule_id,
+            attachment_id=first,
+            if_match=etag,
+            account_id=account,
+            included_scope=scope,
+            excluded_scopes=[RuleScope(scope_id="rg-3", scope_type="account.resource_group")],
+        )
+        # ibm-scc 3.0.0 documents a TemplateAttachment here; the body is a rule attachment.
+        assert RuleAttachment.from_dict(updated.get_result()).excluded_scopes[0].scope_id == "rg-3"
+        try:
+            scc.update_rule_attachment(rule_id=rule_id, attachment_id=first, if_match=etag, account_id=account, included_scope=scope)
+            raise AssertionError("a stale If-Match was accepted")
+        except ApiException as e:
+            assert e.code == 400 and "If-Match" in e.message, e
+        try:
+            scc.create_rule_attachments(
+                rule_id=rule_id,
+                attachments=[RuleAttachmentRequest(account_id=account, included_scope=RuleScope(scope_id="x", scope_type="enterprise.BOGUS"))],
+            )
+            raise AssertionError("a bogus scope type was accepted")
+        except ApiException as e:
+            assert e.code == 400, e
+        assert scc.delete_rule_attachment(rule_id=rule_id, attachment_id=first).get_status_code() == 204
+        try:
+            scc.get_rule_attachment(rule_id=rule_id, attachment_id=first, transaction_id="sdk-a404")
+            raise AssertionError("a deleted attachment was found")
+        except ApiException as e:
+            assert e.code == 404 and "not found" in str(e).lower(), e
+        assert scc.delete_rule(rule_id=rule_id).get_status_code() == 204
+        try:
+            scc.list_rule_attachments(rule_id=rule_id)
+            raise AssertionError("the attachments of a deleted rule were listed")
+        except ApiException as e:
+            assert e.code == 404, e
+
+    check("ConfigurationGovernanceV1 attaches rules to scopes", attachment_lifecycle)
+
+    def service_id_lifecycle():
+        account = state["account_id"]
+        seed = ServiceId.from_dict(iam.get_service_id(id=state["iam_id"].removeprefix("iam-")).get_result())
+        assert seed.iam_id == state["iam_id"]
+        created = iam.create_service_id(
+            account_id=account,
+            name="sdk-robot",
+            description="from the SDK",
+            unique_instance_crns=["crn:v1:bluemix:public:cloud-object-storage:global:a/x::"],
+            apikey=ApiKeyInsideCreateServiceIdRequest(name="sdk-robot-key", store_value=True),
+            entity_lock="true",
+        )
+        assert created.get_status_code() == 201
+        robot = ServiceId.from_dict(created.get_result())
+        assert robot.locked and robot.apikey.iam_id == robot.iam_id and robot.apikey.apikey
+        try:
+            iam.delete_service_id(id=robot.id)
+            raise AssertionError("a locked service ID was deleted")
+        except ApiException as e:
+            assert e.code == 409, e
+        assert iam.unlock_service_id(id=robot.id).get_status_code() == 204
+        got = iam.get_service_id(id=robot.id, include_history=True)
+        model = ServiceId.from_dict(got.get_result())
+        assert not model.locked and model.history and model.description == "from the SDK"
+        updated = iam.update_service_id(id=robot.id, if_match=got.get_headers()["Etag"], description="renamed").get_result()
+        assert ServiceId.from_dict(updated).description == "renamed"
+        try:
+            iam.update_service_id(id=robot.id, if_match=got.get_headers()["Etag"], name="stale")
+            raise AssertionError("a stale If-Match was accepted")
+        except ApiException as e:
+            assert e.code in (409, 412), e
+        assert iam.lock_service_id(id=robot.id).get_status_code() == 204
+        assert ServiceId.from_dict(iam.get_service_id(id=robot.id).get_result()).locked
+        assert iam.unlock_service_id(id=robot.id).get_status_code() == 204
+        page = ServiceIdList.from_dict(iam.list_service_ids(account_id=account, pagesize=1, sort="name").get_result())
+        assert len(page.serviceids) == 1 and page.next
+        named = ServiceIdList.from_dict(iam.list_service_ids(account_id=account, name="sdk-robot").get_result())
+        assert [s.id for s in named.serviceids] == [robot.id]
+        # A second key for the service ID, locked on creation, then its token.
+        key = ApiKey.from_dict(iam.create_api_key(name="sdk-robot-key-2", iam_id=robot.iam_id, account_id=account, entity_lock="true").get_result())
+        assert key.locked and key.iam_id == robot.iam_id
+        keys = ApiKeyList.from_dict(iam.list_api_keys(account_id=account, iam_id=robot.iam_id).get_result())
+        assert len(keys.apikeys) == 2
+        assert keys.apikeys[0].apikey or keys.apikeys[1].apikey, "the stored value is shown again"
+        token = IAMAuthenticator(robot.apikey.apikey, url=url).token_manager.get_token()
+        assert token.count(".") == 2
+        try:
+            iam.delete_api_key(id=key.id)
+            raise AssertionError("a locked API key was deleted")
+        except ApiException as e:
+            assert e.code == 409, e
+        assert iam.unlock_api_key(id=key.id).get_status_code() == 204
+        assert iam.lock_api_key(id=key.id).get_status_code() == 204
+        assert iam.unlock_api_key(id=key.id).get_status_code() == 204
+        assert iam.delete_service_id(id=robot.id).get_status_code() == 204
+        for gone in (lambda: iam.get_service_id(id=robot.id), lambda: iam.get_api_key(id=key.id)):
+            try:
+                gone()
+                raise AssertionError("a deleted service ID or its key was found")
+            except ApiException as e:
+                assert e.code == 404, e
+
+    check("IamIdentityV1 creates, reads, lists, updates, locks and deletes service IDs and their keys", service_id_lifecycle)
 
 
 if __name__ == "__main__":
