@@ -193,6 +193,20 @@ fn forms(secret: &str) -> Vec<String> {
             push(line.to_owned());
         }
     }
+    // A secret templated raw into a URL is cut by the URL parser at `?` and `#`: each piece is
+    // printed on its own (path-encoded, with `\\` read as `/`).
+    if secret.contains(['?', '#']) {
+        for piece in secret.split(['?', '#']).filter(|p| p.len() >= MIN_LINE_LEN) {
+            for set in sets::ALL {
+                push(
+                    percent_encoding::utf8_percent_encode(&piece.replace('\\', "/"), set)
+                        .to_string(),
+                );
+                push(percent_encoding::utf8_percent_encode(piece, set).to_string());
+            }
+            push(piece.to_owned());
+        }
+    }
     for set in sets::ALL {
         let encoded = percent_encoding::utf8_percent_encode(secret, set).to_string();
         push(encoded.replace("%20", "+"));
@@ -210,6 +224,10 @@ fn forms(secret: &str) -> Vec<String> {
             .replace('&', "\\u0026")
             .replace('\'', "\\u0027"),
     );
+    // A JSON body echoed inside another JSON string (an echo server, an error message that
+    // quotes the request) is escaped twice.
+    let twice = serde_json::to_string(&json).unwrap_or_default();
+    push(twice[1..twice.len().saturating_sub(1).max(1)].to_owned());
     push(json);
     // XML and HTML escapes, each quote written the ways writers do.
     let amp = secret

@@ -27,26 +27,32 @@ pub(super) async fn sandbox(args: SandboxArgs, output: Arc<Output>) -> i32 {
         let rate_limit = args
             .rate_limit
             .as_deref()
-            .map(|r| {
-                r.trim_end_matches("/s")
-                    .parse::<u32>()
-                    .map_err(|_| format!("--rate-limit `{r}`: expected N/s"))
-            })
+            .map(crate::sandbox::parse_rate_limit)
             .transpose()?;
         if let Some(a) = &args.account_id {
             if a.len() != 32 || !a.chars().all(|c| c.is_ascii_hexdigit()) {
                 return Err("--account-id must be 32 hexadecimal characters".into());
             }
         }
+        let refresh_ttl = crate::duration::parse(&args.refresh_token_ttl)
+            .map_err(|e| format!("--refresh-token-ttl: {e}"))?;
         Ok(crate::sandbox::Config {
             addr,
             apikey: args.apikey.clone(),
             account_id: args.account_id.clone(),
             token_ttl,
+            refresh_ttl,
             seed: args.seed,
             latency,
             fail_rate,
+            fail_statuses: crate::sandbox::parse_fail_statuses(args.fail_status.as_deref())?,
             rate_limit,
+            clients: crate::sandbox::parse_clients(&args.clients)?,
+            identity: if args.identity == "user" {
+                crate::sandbox::SeedIdentity::User
+            } else {
+                crate::sandbox::SeedIdentity::Service
+            },
         })
     };
     let config = match parse() {
@@ -63,7 +69,10 @@ pub(super) async fn sandbox(args: SandboxArgs, output: Arc<Output>) -> i32 {
         Ok(h) => h,
         Err(e) => {
             output.err(&format!("error: {e}\n"));
-            return exit::FAILED;
+            return match e {
+                crate::sandbox::StartError::Invalid(_) => exit::INVALID,
+                crate::sandbox::StartError::Bind(_) => exit::FAILED,
+            };
         }
     };
     output.out(&format!(

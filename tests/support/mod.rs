@@ -89,6 +89,7 @@ impl TestServer {
 fn router(seen: Arc<Seen>) -> Router {
     Router::new()
         .route("/echo", any(echo))
+        .route("/echo/{*rest}", any(echo))
         .route("/json", get(|| async { axum::Json(json!({"id": "abc123", "token": "tok-9f8e7d6c5b4a", "count": 3, "items": [{"n": 1}, {"n": 2}, {"n": 3}], "nested": {"ok": true}, "price": 9.5, "none": null})) }))
         .route("/status/{code}", any(status))
         .route("/text", get(|| async { ([("content-type", "text/plain")], "hello world, id=42") }))
