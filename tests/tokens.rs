@@ -172,6 +172,27 @@ fn the_token_cache_spares_the_token_endpoint_across_runs() {
             entries[0].metadata().unwrap().permissions().mode() & 0o777,
             0o600
         );
+        let folder = std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777;
+        assert_eq!(folder, 0o700, "the cache folder is private");
+        // A link planted at the old predictable temporary name is never followed: the token is
+        // written under a fresh random name, then renamed.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        let planted = entries[0].path().with_extension("tmp");
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        std::fs::remove_file(entries[0].path()).unwrap();
+        let out = sb
+            .apiflow()
+            .args([
+                "run",
+                "--token-cache",
+                cache.to_str().unwrap(),
+                file.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
     }
 }
 

@@ -84,7 +84,13 @@ impl TokenStore {
     }
 
     fn read_cache(&self, key: &str, secrets: &Redactor) -> Option<Token> {
-        let text = std::fs::read_to_string(self.cache_path(key)?).ok()?;
+        let path = self.cache_path(key)?;
+        // A regular file of a sane size only: the cache folder may be shared or tampered with.
+        let meta = std::fs::symlink_metadata(&path).ok()?;
+        if !meta.is_file() || meta.len() > 1024 * 1024 {
+            return None;
+        }
+        let text = std::fs::read_to_string(&path).ok()?;
         let token: Token = serde_json::from_str(&text).ok()?;
         secrets.add(&token.access);
         if let Some(r) = &token.refresh {
@@ -101,22 +107,26 @@ impl TokenStore {
         let Ok(text) = serde_json::to_string(token) else {
             return;
         };
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let tmp = path.with_extension("tmp");
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        let Some(dir) = path.parent() else { return };
+        // The folder is private (0700) and the file is written under a random name created
+        // exclusively (0600), then renamed: a link planted at a predictable name is never
+        // followed.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
+            use std::os::unix::fs::DirBuilderExt as _;
+            builder.mode(0o700);
         }
-        if let Ok(mut f) = options.open(&tmp) {
-            use std::io::Write as _;
-            if f.write_all(text.as_bytes()).is_ok() {
-                let _ = std::fs::rename(&tmp, &path);
-            }
+        if builder.create(dir).is_err() {
+            return;
+        }
+        let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else {
+            return;
+        };
+        use std::io::Write as _;
+        if tmp.write_all(text.as_bytes()).is_ok() {
+            let _ = tmp.persist(&path);
         }
     }
 
