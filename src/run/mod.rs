@@ -11,6 +11,7 @@ pub mod event;
 mod include;
 pub mod prepare;
 mod request;
+mod response_view;
 pub mod retry;
 mod step;
 pub mod tokens;

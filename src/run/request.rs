@@ -91,7 +91,7 @@ impl WorkflowRun<'_> {
         }
         let response = Arc::clone(attempt.response().expect("a sent request has a response"));
         let cookies = cookies_set(&attempt.exchanges);
-        if let Some(id) = &step.id {
+        if let Some(id) = step.id.as_ref().filter(|id| self.referenced(id)) {
             let fields = response_fields(&response, &attempt.exchanges);
             self.scope.set_step(
                 id,
@@ -284,39 +284,12 @@ pub fn cookies_set(hops: &[(Option<String>, Hop)]) -> BTreeMap<String, String> {
     out
 }
 
-/// `steps.ID.response` as templates see it.
-pub fn response_fields(r: &Response, hops: &[(Option<String>, Hop)]) -> Value {
-    let mut headers: BTreeMap<&str, &str> = BTreeMap::new();
-    for (n, v) in &r.headers {
-        headers.entry(n.as_str()).or_insert(v.as_str());
-    }
+/// `steps.ID.response` as templates see it (a lazy view: see `response_view`).
+pub fn response_fields(r: &Arc<Response>, hops: &[(Option<String>, Hop)]) -> Value {
     let own: Vec<&Hop> = hops
         .iter()
         .filter(|(p, _)| p.is_none())
         .map(|(_, h)| h)
         .collect();
-    let url = own
-        .last()
-        .map(|h| h.request.url.to_string())
-        .unwrap_or_default();
-    let redirects: Vec<String> = own
-        .iter()
-        .take(own.len().saturating_sub(1))
-        .map(|h| h.request.url.to_string())
-        .collect();
-    crate::template::to_value(BTreeMap::from([
-        ("status", Value::from(r.status)),
-        ("headers", crate::template::to_value(&headers)),
-        (
-            "json",
-            r.json()
-                .map(crate::template::to_value)
-                .unwrap_or(Value::from(())),
-        ),
-        ("body", Value::from(r.text().into_owned())),
-        ("duration_ms", Value::from(r.duration.as_millis() as u64)),
-        ("url", Value::from(url)),
-        ("redirects", Value::from(redirects)),
-        ("cookies", crate::template::to_value(cookies_set(hops))),
-    ]))
+    super::response_view::ResponseView::new(Arc::clone(r), &own, cookies_set(hops))
 }

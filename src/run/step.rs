@@ -94,7 +94,8 @@ impl WorkflowRun<'_> {
                 }
             },
         };
-        let mut iterations = Vec::with_capacity(items.len());
+        let keep = step.id.as_ref().is_some_and(|id| self.referenced(id));
+        let mut iterations = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
             if self.stopping() {
                 break;
@@ -103,7 +104,7 @@ impl WorkflowRun<'_> {
             self.scope.set_local("item", item);
             self.scope.set_local("index", Value::from(i));
             let attempts = self.attempts(step).await;
-            if let Some(last) = attempts.last() {
+            if let (true, Some(last)) = (keep, attempts.last()) {
                 iterations.push(iteration_value(last));
             }
             let r = self.step_record(step, index, in_finally, Some(i), attempts, item_started);
@@ -111,7 +112,7 @@ impl WorkflowRun<'_> {
         }
         self.scope.clear_local("item");
         self.scope.clear_local("index");
-        if let Some(id) = &step.id {
+        if let (true, Some(id)) = (keep, &step.id) {
             let value = crate::template::to_value(BTreeMap::from([(
                 "iterations",
                 Value::from(iterations),

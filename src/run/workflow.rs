@@ -53,6 +53,9 @@ pub(super) struct WorkflowRun<'a> {
     pub file: Arc<str>,
     /// One session (cookie jar) for the workflow and the workflows it includes.
     pub session: Arc<Session>,
+    /// The step ids a template of this file may read through `steps.ID` (`None`: any, the
+    /// file indexes `steps[...]`). Other steps' responses are not kept for templates.
+    referenced: Option<std::collections::HashSet<String>>,
     sink: Sink,
     counts: StepCounts,
     /// How many of `steps` (then `finally`) have been accounted for.
@@ -77,6 +80,7 @@ impl<'a> WorkflowRun<'a> {
             index,
             scope: Scope::new(inputs),
             file: Arc::from(wf.file.display()),
+            referenced: referenced_steps(&wf.file.text),
             session,
             sink,
             counts: StepCounts::default(),
@@ -112,6 +116,11 @@ impl<'a> WorkflowRun<'a> {
             std::future::pending::<()>().await;
         }
         self.ctx.interrupt.wait().await;
+    }
+
+    /// Whether some template of the file may read `steps.ID` for this id.
+    pub fn referenced(&self, id: &str) -> bool {
+        self.referenced.as_ref().is_none_or(|ids| ids.contains(id))
     }
 
     /// A finished step (or item): counted, then streamed or kept.
@@ -269,6 +278,34 @@ impl<'a> WorkflowRun<'a> {
     }
 }
 
+/// The ids the file's text reads as `steps.ID` (a conservative scan of the source: a mention
+/// in a comment keeps a response, never the reverse); `None` when it indexes `steps[...]`.
+fn referenced_steps(text: &str) -> Option<std::collections::HashSet<String>> {
+    let mut ids = std::collections::HashSet::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("steps") {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + 5..];
+        rest = after;
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let after = after.trim_start();
+        if after.starts_with('[') {
+            return None;
+        }
+        if let Some(tail) = after.strip_prefix('.') {
+            let id: String = tail
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            ids.insert(id);
+        }
+    }
+    Some(ids)
+}
+
 pub(super) async fn with_timeout<F: std::future::Future>(
     timeout: Option<Duration>,
     fut: F,
@@ -276,5 +313,21 @@ pub(super) async fn with_timeout<F: std::future::Future>(
     match timeout {
         Some(t) => tokio::time::timeout(t, fut).await.ok(),
         None => Some(fut.await),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::referenced_steps;
+
+    #[test]
+    fn only_the_steps_templates_read_are_kept() {
+        let ids = referenced_steps("steps:\n  - id: a\n    if: steps.a.response.status == 200 and steps . b.x\n  - mysteps.c\n").unwrap();
+        assert!(ids.contains("a") && ids.contains("b"));
+        assert!(!ids.contains("c"), "`mysteps.c` is another name");
+        assert!(
+            referenced_steps("x: \"{{ steps[name] }}\"").is_none(),
+            "an index keeps all"
+        );
     }
 }
