@@ -291,5 +291,5 @@ pub fn response_fields(r: &Arc<Response>, hops: &[(Option<String>, Hop)]) -> Val
         .filter(|(p, _)| p.is_none())
         .map(|(_, h)| h)
         .collect();
-    super::response_view::ResponseView::new(Arc::clone(r), &own, cookies_set(hops))
+    super::response_view::ResponseView::value(Arc::clone(r), &own, cookies_set(hops))
 }

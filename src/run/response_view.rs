@@ -33,7 +33,11 @@ const FIELDS: &[&str] = &[
 
 impl ResponseView {
     /// The view of a step's final response; `hops` are the step's own (not token requests').
-    pub fn new(response: Arc<Response>, hops: &[&Hop], cookies: BTreeMap<String, String>) -> Value {
+    pub fn value(
+        response: Arc<Response>,
+        hops: &[&Hop],
+        cookies: BTreeMap<String, String>,
+    ) -> Value {
         let url = hops
             .last()
             .map(|h| h.request.url.to_string())
