@@ -20,11 +20,15 @@ pub enum Command {
         /// Workflow files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        select: Select,
     },
     /// List workflows, their steps and the inputs they need.
     List {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        select: Select,
     },
     /// Serve the IBM Cloud emulator (IAM, API keys, SCC Configuration API) on loopback.
     Sandbox(SandboxArgs),
@@ -36,6 +40,17 @@ pub enum Command {
     },
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+}
+
+/// Which of the files found in folders are taken (`validate` and `list`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct Select {
+    /// Skip files whose path matches GLOB (`*`, `?`, `**`; repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also list the files that were skipped, and why.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +102,9 @@ pub struct RunArgs {
     /// Workflow files, or folders searched for *.yaml / *.yml.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Skip files whose path matches GLOB (`*`, `?`, `**`; repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// An input value, NAME=VALUE (repeatable).
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
