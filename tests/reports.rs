@@ -517,3 +517,179 @@ fn a_progress_line_is_drawn_on_a_terminal_only() {
     let no_color = String::from_utf8_lossy(&out.stdout);
     assert!(!no_color.contains("\u{1b}[32m"), "NO_COLOR: {no_color}");
 }
+
+const EXCHANGE: &str = r#"version: 1
+name: exchange
+inputs:
+  base: { default: "BASE" }
+steps:
+  - id: first
+    request: { url: "{{ inputs.base }}/json" }
+    expect: { status: 200 }
+  - request:
+      method: POST
+      url: "{{ inputs.base }}/echo/items"
+      headers: { X-Trace: trace-77 }
+      json: { items: ITEMS }
+    expect:
+      status: 201
+      json: { "$.json.items[0]": 0 }
+"#;
+
+fn exchange_file(server: &TestServer, dir: &Dir) -> std::path::PathBuf {
+    let items: Vec<String> = (0..60).map(|i| i.to_string()).collect();
+    let text = EXCHANGE
+        .replace("BASE", &server.url)
+        .replace("ITEMS", &format!("[{}]", items.join(", ")));
+    dir.write("exchange.yaml", &text)
+}
+
+/// `... N more bytes (M more lines, -v shows them)` read back as (N, M).
+fn more_marker(out: &str) -> Option<(usize, usize)> {
+    let line = out.lines().find(|l| l.contains("-v shows them"))?;
+    let rest = line.split("... ").nth(1)?;
+    let (bytes, rest) = rest.split_once(" more bytes (")?;
+    let (lines, _) = rest.split_once(" more lines")?;
+    Some((bytes.parse().ok()?, lines.parse().ok()?))
+}
+
+#[test]
+fn a_failed_step_prints_its_full_exchange_in_every_mode() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    let file = exchange_file(&server, &dir);
+    let json = dir.path().join("r.json");
+    let (code, out, err) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--report",
+        &format!("json={}", json.display()),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    // Untitled: the rendered request line, never the template text.
+    let title = format!("POST {}/echo/items", server.url);
+    assert!(out.contains(&format!("✗ {title}")), "{out}");
+    assert!(!out.contains("{{"), "{out}");
+    assert!(out.contains("✗ status: expected 201, actual 200"), "{out}");
+    // The request as sent, every header; the response with its headers and a body excerpt.
+    assert!(
+        out.contains(&format!("> POST {}/echo/items", server.url)),
+        "{out}"
+    );
+    assert!(out.contains("> X-Trace: trace-77"), "{out}");
+    assert!(out.contains("< HTTP/1.1 200"), "{out}");
+    assert!(out.contains("< content-type: application/json"), "{out}");
+    // The server got what the terminal says was sent.
+    let log = server.log();
+    let received = log.iter().find(|r| r["path"] == "/echo/items").unwrap();
+    assert_eq!(received["method"], "POST");
+    assert_eq!(received["headers"]["x-trace"], "trace-77");
+    // The excerpt says how much it left out, measured against the record's body.
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let step = &report["workflows"][0]["steps"][1];
+    assert_eq!(step["title"], title.as_str());
+    let body = step["attempts"][0]["exchanges"][0]["response"]["body"]["text"]
+        .as_str()
+        .unwrap();
+    let shown: usize = body.lines().take(40).map(|l| l.len() + 1).sum();
+    let (bytes, lines) = more_marker(&out).unwrap_or_else(|| panic!("no marker: {out}"));
+    assert_eq!(lines, body.lines().count() - 40, "{out}");
+    assert_eq!(bytes, body.len().saturating_sub(shown), "{out}");
+    // --quiet: the failed step in full and the summary; the passed step is left out.
+    let (code, quiet, _) = run(&["run", file.to_str().unwrap(), "--quiet"]);
+    assert_eq!(code, 1);
+    assert!(!quiet.contains("first"), "{quiet}");
+    for part in [
+        format!("✗ {title}").as_str(),
+        "✗ status: expected 201, actual 200",
+        "> X-Trace: trace-77",
+        "< HTTP/1.1 200",
+        "-v shows them",
+        "✗ 1 workflow: 0 passed, 1 failed",
+    ] {
+        assert!(quiet.contains(part), "{part}: {quiet}");
+    }
+    // -v: every exchange, bodies whole.
+    let (_, verbose, _) = run(&["run", file.to_str().unwrap(), "-v"]);
+    assert!(!verbose.contains("-v shows them"), "{verbose}");
+    assert_eq!(more_marker(&verbose), None);
+    assert!(
+        verbose.contains(&format!("> GET {}/json", server.url)),
+        "{verbose}"
+    );
+    for line in body.lines() {
+        assert!(verbose.contains(line), "{line} missing under -v");
+    }
+}
+
+#[test]
+fn status_codes_are_coloured_by_whether_they_were_expected() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    let file = dir.write(
+        "colour.yaml",
+        &format!(
+            "version: 1\nname: colour\nsteps:\n  - id: gone\n    request: {{ url: \"{0}/status/404\" }}\n    expect: {{ status: 404 }}\n  - id: wrong\n    request: {{ url: \"{0}/status/200\" }}\n    expect: {{ status: 201 }}\n",
+            server.url
+        ),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("apiflow");
+    let command = format!("{} run {}", bin.display(), file.display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    let line = |id: &str| {
+        tty.lines()
+            .find(|l| l.contains(id) && l.contains('→'))
+            .unwrap_or_else(|| panic!("{id}: {tty}"))
+            .to_owned()
+    };
+    assert!(
+        line("gone").contains("\u{1b}[32m404\u{1b}[0m"),
+        "expected 404 is green: {tty}"
+    );
+    assert!(
+        line("wrong").contains("\u{1b}[31m200\u{1b}[0m"),
+        "unexpected 200 is red: {tty}"
+    );
+}
+
+#[test]
+fn allowed_failures_are_reported_honestly() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    let file = dir.write(
+        "allowed.yaml",
+        &format!(
+            "version: 1\nname: allowed\nsteps:\n  - id: optional\n    continue_on_error: true\n    request: {{ url: \"{0}/status/500\" }}\n    expect: {{ status: 200 }}\n  - id: after\n    request: {{ url: \"{0}/json\" }}\n",
+            server.url
+        ),
+    );
+    let junit = dir.path().join("j.xml");
+    let (code, out, _) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--report",
+        &format!("junit={}", junit.display()),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("! optional"), "{out}");
+    assert!(
+        out.contains("passed (failures allowed) · 1 passed, 1 failed, 0 skipped"),
+        "{out}"
+    );
+    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
+    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
+    assert!(ok, "{parsed}");
+    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    let case = &suites[0]["cases"][0];
+    assert_eq!(case["results"][0]["kind"], "Skipped", "{case}");
+    assert_eq!(
+        case["results"][0]["message"],
+        "allowed failure (continue_on_error): status: expected 200, actual 500"
+    );
+    assert_eq!(suites[0]["failures"], 0);
+}
