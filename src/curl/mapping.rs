@@ -700,7 +700,7 @@ mod tests {
     fn generated(rng: &mut rand::rngs::StdRng) -> Request {
         use rand::Rng as _;
         let alphabet: Vec<char> = " aZ9&=+%?#;:,/'\"\\$`!{}<>@é☃\t".chars().collect();
-        let mut text = |rng: &mut rand::rngs::StdRng, refs: bool| -> String {
+        let text = |rng: &mut rand::rngs::StdRng, refs: bool| -> String {
             let mut t: String = (0..rng.random_range(0..10))
                 .map(|_| alphabet[rng.random_range(0..alphabet.len())])
                 .collect();
