@@ -667,3 +667,232 @@ fn commands_needing_the_http_helpers_keys() {
         ),
     ]);
 }
+
+/// Runs `apiflow` with `stdin` as input; returns (code, stdout, stderr).
+fn with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let out = apiflow().args(args).write_stdin(stdin).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SEED: &str = "curl -X POST \\
+'https://iam.cloud.ibm.com/identity/token' \\
+--header 'Content-Type: application/x-www-form-urlencoded' \\
+--header 'Accept: application/json' \\
+--data-urlencode 'grant_type=urn:ibm:params:oauth:grant-type:apikey' \\
+--data-urlencode 'apikey=<API_KEY>'
+";
+
+#[test]
+fn the_iam_recipe_from_the_docs_runs_against_the_sandbox_with_the_key_from_the_environment() {
+    let sandbox = support::SandboxProcess::start(&[]);
+    let key = sandbox.apikey.clone().unwrap();
+    let dir = Dir::new();
+    for pasted in [
+        SEED.to_owned(),
+        format!("$ {}", SEED.replace("<API_KEY>", &key)),
+    ] {
+        let (code, yaml, err) = with_stdin(&["import", "curl", "--workflow"], &pasted);
+        assert_eq!(code, 0, "{err}");
+        assert!(!yaml.contains(&key) && !err.contains(&key), "{yaml}{err}");
+        let doc: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+        assert_eq!(doc["inputs"]["apikey"]["env"], "IBMCLOUD_API_KEY");
+        assert_eq!(doc["inputs"]["apikey"]["secret"], true);
+        let file = dir.write("seed.yaml", &yaml);
+        let out = sandbox.apiflow().arg("run").arg(&file).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{yaml}{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Without the key, the run stops before sending, naming where the key comes from.
+        let out = support::apiflow()
+            .arg("run")
+            .arg(&file)
+            .env("IBMCLOUD_IAM_URL", &sandbox.url)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("IBMCLOUD_API_KEY"));
+    }
+}
+
+#[test]
+fn pasted_commands_are_read_as_bash_reads_them() {
+    let server = Recorder::start();
+    let pasted = format!(
+        "$ curl -sS -X PUT \"{}/ansi\" \\\n  -H $'X-Line: a\\tb' \\\n  -H 'Content-Type: text/plain' \\\n  --data-binary $'line 1\\nline \\'2\\'\\n' | jq .\n",
+        server.url
+    );
+    let (code, yaml, err) = with_stdin(&["import", "curl", "--workflow"], &pasted);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("ignored `| jq .`"), "{err}");
+    assert!(
+        err.contains("ignored `-s`") && err.contains("ignored `-S`"),
+        "{err}"
+    );
+    let dir = Dir::new();
+    let file = dir.write("pasted.yaml", &yaml);
+    let out = apiflow().arg("run").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{yaml}");
+    let seen = server.take();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].method, "PUT");
+    assert_eq!(seen[0].body, b"line 1\nline '2'\n");
+    assert!(seen[0].headers.contains(&("x-line".into(), "a\tb".into())));
+}
+
+#[test]
+fn unsupported_options_are_errors_that_name_them() {
+    for (args, named) in [
+        (&["--proxy", "http://p:3128", "http://h/"][..], "--proxy"),
+        (&["-x", "http://p:3128", "http://h/"][..], "-x"),
+        (&["--frobnicate", "http://h/"][..], "--frobnicate"),
+        (&["-d", "@-", "http://h/"][..], "@-"),
+        (&["-b", "cookies.txt", "http://h/"][..], "cookie file"),
+        (&["http://a/", "http://b/"][..], "2 URLs"),
+    ] {
+        let out = apiflow()
+            .args(["import", "curl", "--"])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(named), "{args:?}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    for text in [
+        "curl $(cat key) http://h/",
+        "curl 'unclosed",
+        "curl http://h/; rm x",
+    ] {
+        let (code, out, err) = with_stdin(&["import", "curl"], text);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(out.is_empty());
+    }
+}
+
+#[test]
+fn export_resolves_what_it_can_and_leaves_secrets_and_run_time_values_to_the_shell() {
+    let server = Recorder::start();
+    let dir = Dir::new();
+    let wf = dir.write(
+        "flow.yaml",
+        &r#"version: 1
+name: Export me
+inputs:
+  apikey: { env: EXPORT_TEST_KEY, secret: true, required: true }
+  region: { required: true }
+  base: { default: "BASE" }
+vars:
+  rules_url: "{{ inputs.base }}/{{ inputs.region }}/rules"
+auth:
+  iam:
+    token_url: "{{ inputs.base }}/token"
+    grant_type: urn:ibm:params:oauth:grant-type:apikey
+    params: { apikey: "{{ inputs.apikey }}" }
+steps:
+  - id: token
+    request:
+      method: POST
+      url: "{{ inputs.base }}/token"
+      form: { apikey: "{{ inputs.apikey }}", region: "{{ inputs.region }}" }
+    capture:
+      access_token: { json: $.ok, secret: true }
+  - id: ids
+    set:
+      label: "{{ inputs.region | upper }}-label"
+  - id: rules
+    request:
+      url: "{{ vars.rules_url }}"
+      query: { label: "{{ label }}", quote: "it's a \"test\" $HOME `x`" }
+      headers: { X-Token: "{{ access_token }}", X-Env: "{{ env.EXPORT_TEST_PLAIN }}" }
+      auth: iam
+"#
+        .replace("BASE", &server.url),
+    );
+    let out = apiflow()
+        .args(["export", "curl"])
+        .arg(&wf)
+        .args(["--input", "region=eu-de"])
+        .env("EXPORT_TEST_KEY", "super-secret-key")
+        .env("EXPORT_TEST_PLAIN", "plain-env")
+        .output()
+        .unwrap();
+    let script = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!script.contains("super-secret-key"), "{script}");
+    assert!(script.contains("\"$EXPORT_TEST_KEY\""), "{script}");
+    assert!(
+        script.contains("\"$ACCESS_TOKEN\"") && script.contains("\"$IAM_TOKEN\""),
+        "{script}"
+    );
+    assert!(script.contains("\"$EXPORT_TEST_PLAIN\""), "{script}");
+    // Run by bash with the variables set, the commands send what the workflow would.
+    let run = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("EXPORT_TEST_KEY", "super-secret-key")
+        .env("ACCESS_TOKEN", "tok")
+        .env("IAM_TOKEN", "iam-tok")
+        .env("EXPORT_TEST_PLAIN", "plain")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seen = server.take();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        pairs(&seen[0].body),
+        json!([["apikey", "super-secret-key"], ["region", "eu-de"]])
+    );
+    assert_eq!(seen[1].path, "/eu-de/rules");
+    assert_eq!(
+        pairs(seen[1].query.as_deref().unwrap().as_bytes()),
+        json!([
+            ["label", "EU-DE-label"],
+            ["quote", "it's a \"test\" $HOME `x`"]
+        ])
+    );
+    let header = |name: &str| {
+        seen[1]
+            .headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(header("x-token").as_deref(), Some("tok"));
+    assert_eq!(header("x-env").as_deref(), Some("plain"));
+    assert_eq!(header("authorization").as_deref(), Some("Bearer iam-tok"));
+
+    // --step picks one step; an unknown step is an error.
+    let out = apiflow()
+        .args(["export", "curl"])
+        .arg(&wf)
+        .args(["--step", "rules", "--input", "region=us"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("# step:").count(), 1, "{text}");
+    assert!(text.contains("/us/rules"));
+    let out = apiflow()
+        .args(["export", "curl"])
+        .arg(&wf)
+        .args(["--step", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
