@@ -650,7 +650,6 @@ fn curl_apiflow_and_the_exported_command_send_the_same_requests() {
 }
 
 #[test]
-#[ignore = "needs `max_redirects`, `body: { file }` and no Referer on redirects (the http helper's work)"]
 fn commands_needing_the_http_helpers_keys() {
     run_cases(&[
         case(&["-L", "{URL}/redirect"], &[]),
