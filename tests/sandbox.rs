@@ -71,7 +71,12 @@ fn every_recipe_passes_against_the_in_process_sandbox() {
     args.extend(recipes.iter().map(String::as_str));
     let (code, out, err) = run(&args);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("7 workflows: 7 passed, 0 failed"), "{out}");
+    let n = recipes.len();
+    assert!(n >= 7, "{recipes:?}");
+    assert!(
+        out.contains(&format!("{n} workflows: {n} passed, 0 failed")),
+        "{out}"
+    );
 }
 
 #[test]
