@@ -200,3 +200,37 @@ fn the_upload_example_passes() {
         "region,rules,passed\nus-south,12,12\neu-de,9,8\n"
     );
 }
+
+#[test]
+fn the_new_request_keys_are_checked_at_load() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "wf.yaml",
+        r#"version: 1
+name: t
+cookies: sometimes
+steps:
+  - request: { url: "http://127.0.0.1:9/", max_redirects: 101 }
+  - request: { url: "http://127.0.0.1:9/", max_body: lots }
+  - request: { url: "http://127.0.0.1:9/", body: { path: x } }
+  - request: { url: "http://127.0.0.1:9/", cookies: [a] }
+    expect: { cookies: sid }
+"#,
+    );
+    let out = apiflow()
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "wf.yaml:3:",
+        "`max_redirects` must be a whole number from 0 to 100",
+        "`lots` is not a size",
+        "unknown key `path`",
+        "`cookies` must be a mapping of cookie names to matchers",
+        "`cookies` must be a mapping of names to values",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+}
