@@ -234,3 +234,41 @@ steps:
         assert!(err.contains(expected), "{expected}: {err}");
     }
 }
+
+/// TLS is set up only for the first https URL: a plain-HTTP run opens no certificate file.
+/// Measured with strace where it is installed and allowed to trace.
+#[test]
+fn a_plain_http_run_reads_no_certificate_store() {
+    let server = HttpServer::start();
+    let dir = Dir::new();
+    let file = dir.write(
+        "wf.yaml",
+        &format!(
+            "version: 1\nname: t\nsteps:\n  - request: {{ url: \"{}/echo/plain\" }}\n    expect: {{ status: 200 }}\n",
+            server.url
+        ),
+    );
+    let trace = dir.path().join("trace.txt");
+    let bin = assert_cmd::cargo::cargo_bin("apiflow");
+    let Ok(out) = Command::new("strace")
+        .args(["-f", "-e", "trace=openat,open", "-o"])
+        .arg(&trace)
+        .arg(&bin)
+        .args(["run", file.to_str().unwrap()])
+        .output()
+    else {
+        eprintln!("strace is not installed: not measured");
+        return;
+    };
+    if !out.status.success() || !trace.exists() {
+        eprintln!("strace could not trace here: not measured ({out:?})");
+        return;
+    }
+    assert_eq!(server.hits("/echo/plain").len(), 1);
+    let opened = std::fs::read_to_string(&trace).unwrap();
+    let certs: Vec<&str> = opened
+        .lines()
+        .filter(|l| l.contains("/etc/ssl") || l.contains("/certs/") || l.contains(".pem"))
+        .collect();
+    assert!(certs.is_empty(), "{certs:#?}");
+}
