@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod curl;
+mod init;
 mod inspect;
 mod run;
 mod sandbox;
@@ -68,6 +70,9 @@ pub fn main(cli: Cli) -> i32 {
             output.out(&crate::report::json::schema());
             exit::OK
         }
+        Command::Import(crate::cli::ImportCommand::Curl(args)) => curl::import(args, &output),
+        Command::Export(crate::cli::ExportCommand::Curl(args)) => curl::export(args, &output),
+        Command::Init { dir } => init::init(dir, &output),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             let mut buf = Vec::new();

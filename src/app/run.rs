@@ -60,6 +60,13 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
             Err(e) => problems.push(Diagnostic::new(format!("env file `{}`: {e}", f.display()))),
         }
     }
+    // `--cookie-jar FILE`: read before anything runs (a missing file is an empty jar).
+    let jar_file = args.cookie_jar.as_ref().and_then(|path| {
+        crate::http::JarFile::load(path, &secrets)
+            .map_err(|e| problems.push(Diagnostic::new(e)))
+            .ok()
+            .map(Arc::new)
+    });
     if !problems.is_empty() {
         report_diagnostics(&output, &problems);
         return exit::INVALID;
@@ -154,6 +161,7 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         max_body: args.max_body.unwrap_or(DEFAULT_MAX_BODY),
         full_exchanges: verbosity == Verbosity::Verbose,
         cookie_jar: args.cookie_jar.clone(),
+        jar_file,
     });
     let signals = tokio::spawn(watch_signals(ctx.interrupt.clone(), Arc::clone(&output)));
 
@@ -166,6 +174,14 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     });
     let records = run_all(&ctx, &workflows, resolved, jobs, args.fail_fast).await;
     signals.abort();
+    // Written after every run, failed or interrupted ones too.
+    let jar_saved = match ctx.jar_file.as_ref().map(|j| j.save()) {
+        Some(Err(e)) => {
+            output.err(&format!("error: {e}\n"));
+            false
+        }
+        _ => true,
+    };
     if let Some(s) = sandbox {
         s.stop().await;
     }
@@ -182,6 +198,9 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     reporter.on_event(&Event::RunFinished { run: &run });
     summary_line(&output, &run);
     let mut code = exit_code(&run);
+    if !jar_saved {
+        code = code.max(exit::FAILED);
+    }
     if let Some(run) = collector.and_then(|c| c.take()) {
         for (kind, path) in &args.reports {
             let text = match kind {

@@ -50,6 +50,24 @@ impl Lowerer<'_> {
                         }
                     }
                 }
+                "cookies" => {
+                    let Some(map) = value.as_mapping() else {
+                        self.error(
+                            yaml::pos(value),
+                            "`cookies` must be a mapping of cookie names to matchers",
+                        );
+                        continue;
+                    };
+                    for (name, m) in map.iter() {
+                        if let Some(matcher) = self.matcher(m) {
+                            checks.push(Check {
+                                subject: Subject::Cookie(name.as_str().to_owned()),
+                                matcher,
+                                pos: yaml::scalar_pos(name),
+                            });
+                        }
+                    }
+                }
                 "json" => {
                     let Some(map) = value.as_mapping() else {
                         self.error(

@@ -46,6 +46,10 @@ pub const TOP: &[Key] = &[
         "Named templates evaluated at the end; shown in the JSON report and returned to an including workflow.",
     ),
     k("timeout", "A bound on the whole workflow, e.g. `5m`."),
+    k(
+        "cookies",
+        "`false` turns the workflow's cookie jar off (no cookie is kept or sent from it).",
+    ),
 ];
 
 pub const INPUT: &[Key] = &[
@@ -185,7 +189,7 @@ pub const REQUEST: &[Key] = &[
     k("form", "An application/x-www-form-urlencoded body."),
     k(
         "body",
-        "A raw text body; give its content type in `headers`.",
+        "A raw text body (give its content type in `headers`), or `{ file: path, content_type: … }`: a file's bytes, streamed.",
     ),
     k(
         "multipart",
@@ -197,6 +201,18 @@ pub const REQUEST: &[Key] = &[
     ),
     k("timeout", "A bound on the request (default 30s)."),
     k("follow_redirects", "Follow redirects (default true)."),
+    k(
+        "max_redirects",
+        "The most redirects followed (default 10, at most 100); more fail the step.",
+    ),
+    k(
+        "max_body",
+        "A bound on the decoded response body: `64MiB`, `512KiB`, `1GB` or bytes (default 64 MiB).",
+    ),
+    k(
+        "cookies",
+        "Cookies to add, `NAME: value` (on top of the jar's), or `false`: none from the jar.",
+    ),
     k("verify_tls", "Verify TLS certificates (default true)."),
     k(
         "ca_file",
@@ -206,6 +222,18 @@ pub const REQUEST: &[Key] = &[
 
 pub const MULTIPART_FILE: &[Key] = &[
     k("file", "The file to send, relative to the workflow."),
+    k(
+        "content_type",
+        "Its content type (default: guessed from the name).",
+    ),
+];
+
+/// `body: { file, content_type }`.
+pub const BODY_FILE: &[Key] = &[
+    k(
+        "file",
+        "The file to send, relative to the workflow; streamed.",
+    ),
     k(
         "content_type",
         "Its content type (default: guessed from the name).",
@@ -228,6 +256,10 @@ pub const EXPECT: &[Key] = &[
         "A code, a list of codes, a class such as `2xx`, or a matcher.",
     ),
     k("headers", "Header name (any case) to matcher."),
+    k(
+        "cookies",
+        "Cookie name to matcher: a cookie the response set (`{ exists: false }`: it set none).",
+    ),
     k("json", "JSONPath (RFC 9535) to matcher."),
     k("body", "The body as text, a matcher."),
     k(

@@ -9,7 +9,7 @@ use super::yaml::Node;
 use super::keys;
 use super::lowerer::{Fields, Lowerer};
 use super::yaml;
-use crate::model::{AuthSpec, BodySpec, MultipartPart, RequestSpec, RequestStep};
+use crate::model::{AuthSpec, BodySpec, MultipartPart, RequestCookies, RequestSpec, RequestStep};
 use crate::template::Text;
 
 const BODY_KEYS: [&str; 4] = ["json", "form", "body", "multipart"];
@@ -28,6 +28,9 @@ pub(super) struct PartialRequest {
     auth: Option<AuthSpec>,
     timeout: Option<Duration>,
     follow_redirects: Option<bool>,
+    max_redirects: Option<u32>,
+    max_body: Option<u64>,
+    cookies: Option<RequestCookies>,
     verify_tls: Option<bool>,
     ca_file: Option<PathBuf>,
 }
@@ -89,10 +92,7 @@ impl Lowerer<'_> {
             Some("form") => f
                 .get("form")
                 .map(|n| BodySpec::Form(self.text_map(n, "`form`"))),
-            Some("body") => f
-                .get("body")
-                .and_then(|n| self.text(n, "`body`"))
-                .map(BodySpec::Raw),
+            Some("body") => f.get("body").and_then(|n| self.body(n)),
             Some(_) => f
                 .get("multipart")
                 .and_then(|n| self.multipart(n))
@@ -116,6 +116,17 @@ impl Lowerer<'_> {
             follow_redirects: f
                 .get("follow_redirects")
                 .and_then(|n| self.bool(n, "`follow_redirects`")),
+            max_redirects: f.get("max_redirects").and_then(|n| {
+                self.integer(
+                    n,
+                    "`max_redirects`",
+                    0,
+                    u64::from(crate::http::MAX_REDIRECTS_CAP),
+                )
+                .map(|v| v as u32)
+            }),
+            max_body: f.get("max_body").and_then(|n| self.size(n, "`max_body`")),
+            cookies: f.get("cookies").and_then(|n| self.request_cookies(n)),
             verify_tls: f
                 .get("verify_tls")
                 .and_then(|n| self.bool(n, "`verify_tls`")),
@@ -123,6 +134,44 @@ impl Lowerer<'_> {
                 .get("ca_file")
                 .and_then(|n| self.file_path(n, "`ca_file`")),
         })
+    }
+
+    /// `body:` raw text, or `{ file: PATH, content_type: TYPE }`.
+    fn body(&mut self, node: &Node) -> Option<BodySpec> {
+        if node.as_mapping().is_none() {
+            return self.text(node, "`body`").map(BodySpec::Raw);
+        }
+        let f = self.fields(node, "`body`", keys::BODY_FILE)?;
+        let path = self
+            .required(&f, "file", "`body`", yaml::pos(node))
+            .and_then(|n| self.file_path(n, "`file`"))?;
+        let content_type = f
+            .get("content_type")
+            .and_then(|n| self.string(n, "`content_type`"));
+        Some(BodySpec::File { path, content_type })
+    }
+
+    /// `request.cookies`: `false`, or a mapping of names to templates.
+    fn request_cookies(&mut self, node: &Node) -> Option<RequestCookies> {
+        if node.as_scalar().is_some() {
+            return match self.bool(node, "`cookies`")? {
+                false => Some(RequestCookies::Off),
+                true => Some(RequestCookies::default()),
+            };
+        }
+        Some(RequestCookies::Jar(self.text_map(node, "`cookies`")))
+    }
+
+    /// A size: `64MiB`, `512KiB`, `1GB`, or a number of bytes.
+    fn size(&mut self, node: &Node, what: &str) -> Option<u64> {
+        let text = self.string(node, what)?;
+        match crate::size::parse(&text) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.error(yaml::pos(node), format!("{what}: {e}"));
+                None
+            }
+        }
     }
 
     /// A path relative to the workflow file that must exist.
@@ -291,11 +340,17 @@ impl Lowerer<'_> {
                 .follow_redirects
                 .or(defaults.follow_redirects)
                 .unwrap_or(true),
-            max_redirects: crate::model::DEFAULT_MAX_REDIRECTS,
-            max_body: None,
+            max_redirects: step
+                .max_redirects
+                .or(defaults.max_redirects)
+                .unwrap_or(crate::model::DEFAULT_MAX_REDIRECTS),
+            max_body: step.max_body.or(defaults.max_body),
             verify_tls: step.verify_tls.or(defaults.verify_tls).unwrap_or(true),
             ca_file: step.ca_file.or_else(|| defaults.ca_file.clone()),
-            cookies: Default::default(),
+            cookies: step
+                .cookies
+                .or_else(|| defaults.cookies.clone())
+                .unwrap_or_default(),
             from_defaults,
         })
     }

@@ -48,6 +48,10 @@ impl Lowerer<'_> {
         let timeout = top
             .get("timeout")
             .and_then(|n| self.duration(n, "`timeout`"));
+        let cookies = top
+            .get("cookies")
+            .and_then(|n| self.bool(n, "`cookies`"))
+            .unwrap_or(true);
 
         let step_nodes = self.required(&top, "steps", "the workflow", start);
         let step_seq = step_nodes.and_then(|n| self.sequence(n, "`steps`"));
@@ -89,7 +93,7 @@ impl Lowerer<'_> {
             finally,
             outputs,
             timeout,
-            cookies: true,
+            cookies,
         })
     }
 
