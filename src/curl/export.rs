@@ -252,7 +252,7 @@ impl Exporter<'_> {
                 .find(|(n, _)| n == name)
                 .is_some_and(|(_, t)| t.as_literal().is_some());
             let value =
-                if super::import::is_secret_header(name) && !literal && !value.contains(REF_OPEN) {
+                if super::inputs::is_secret_header(name) && !literal && !value.contains(REF_OPEN) {
                     // A credential that came from an input given on the command line or the
                     // environment: its value stays out of the command.
                     let v = self.reference(&var_name(name), format!("the `{name}` header"));
