@@ -756,6 +756,14 @@ fn unsupported_options_are_errors_that_name_them() {
         (&["-d", "@-", "http://h/"][..], "@-"),
         (&["-b", "cookies.txt", "http://h/"][..], "cookie file"),
         (&["http://a/", "http://b/"][..], "2 URLs"),
+        (
+            &["-F", "password=pw-never-shown;x", "http://h/"][..],
+            "--form-string",
+        ),
+        (
+            &["-H", "Bearer pw-never-shown", "http://h/"][..],
+            "not a header",
+        ),
     ] {
         let out = apiflow()
             .args(["import", "curl", "--"])
@@ -765,6 +773,7 @@ fn unsupported_options_are_errors_that_name_them() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(named), "{args:?}: {err}");
+        assert!(!err.contains("pw-never-shown"), "{err}");
         assert!(out.stdout.is_empty());
     }
     for text in [

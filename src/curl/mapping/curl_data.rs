@@ -146,14 +146,14 @@ pub(super) fn parts(form: &[FormArg], base: &Path) -> Result<Vec<Part>, String> 
                         if Some(n) == Path::new(&path).file_name().and_then(|f| f.to_str()) => {}
                     _ => {
                         return Err(format!(
-                            "`-F {arg}`: the part parameter `;{p}` is not supported (a file part takes `;type=`)"
+                            "`-F {name}=@{path};…`: the part parameter `;{p}` is not supported (a file part takes `;type=`)"
                         ));
                     }
                 }
             }
             if path.contains(',') && !base.join(&path).exists() {
                 return Err(format!(
-                    "`-F {arg}`: several files in one part are not supported"
+                    "`-F {name}=@{path}`: several files in one part are not supported"
                 ));
             }
             read_file(&path, base)?;
@@ -167,12 +167,13 @@ pub(super) fn parts(form: &[FormArg], base: &Path) -> Result<Vec<Part>, String> 
         } else if let Some(file) = value.strip_prefix('<') {
             let bytes = read_file(file, base)?;
             let value = String::from_utf8(bytes)
-                .map_err(|_| format!("`-F {arg}`: the file is not UTF-8 text"))?;
+                .map_err(|_| format!("`-F {name}=<{file}`: the file is not UTF-8 text"))?;
             out.push(Part::Text { name, value });
         } else {
-            if let Some((_, params)) = value.split_once(';') {
+            if value.contains(';') {
+                // The value is not echoed: it may be a credential.
                 return Err(format!(
-                    "`-F {arg}`: curl reads `;{params}` as part parameters; use `--form-string` for a value holding `;`"
+                    "`-F {name}=…`: curl reads what follows `;` in the value as part parameters; use `--form-string` for a value holding `;`"
                 ));
             }
             out.push(Part::Text {

@@ -38,7 +38,8 @@ pub fn from_curl(cmd: &CurlCommand, base: &Path) -> Result<Request, String> {
         if let Some((name, value)) = h.split_once(':') {
             let value = value.trim_start_matches([' ', '\t']).trim_end();
             if name.is_empty() || name.contains(' ') {
-                return Err(format!("`-H {h}`: not a header"));
+                // The value is not echoed: it may be a credential.
+                return Err(format!("`-H {name}: …`: `{name}` is not a header name"));
             }
             if value.is_empty() {
                 removed.push(name.to_owned());
@@ -53,7 +54,10 @@ pub fn from_curl(cmd: &CurlCommand, base: &Path) -> Result<Request, String> {
                 "`-H {h}`: headers read from a file are not supported"
             ));
         } else {
-            return Err(format!("`-H {h}`: not a header (`Name: value`)"));
+            return Err(
+                "a `-H` value is not a header (`Name: value`); its text is not shown, it may be a credential"
+                    .into(),
+            );
         }
     }
     let add_default = |req: &mut Request, name: &str, value: Option<&str>| {
