@@ -199,3 +199,38 @@ fn export_then_import_gives_back_generated_requests() {
         assert_eq!(back, req, "through\n{text}");
     }
 }
+
+#[test]
+fn no_pasted_text_makes_import_panic() {
+    use rand::{Rng as _, SeedableRng as _};
+    let alphabet: Vec<char> = " \\\n'\"$`{}()<>|;&#=@:;-dHXFuGLkmbA/?.,aZ9é\t\r"
+        .chars()
+        .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let dir = tempfile::tempdir().unwrap();
+    let mut loaded = 0;
+    for i in 0..3000 {
+        let text: String = (0..rng.random_range(0..60))
+            .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+            .collect();
+        let text = format!("curl {text} http://h/");
+        let Ok(split) = crate::curl::shell::split(&text) else {
+            continue;
+        };
+        let Ok(parsed) = CurlCommand::parse(&split.words) else {
+            continue;
+        };
+        if let Ok(req) = from_curl(&parsed.command, Path::new("/nonexistent")) {
+            let out = crate::curl::import::import(&req, true);
+            // Every imported workflow loads (a new file each time: the loader caches by path).
+            let file = dir.path().join(format!("w{i}.yaml"));
+            std::fs::write(&file, &out.yaml).unwrap();
+            let mut loader = crate::load::Loader::new();
+            let ok = loader.load(&file).is_some();
+            let errors: Vec<String> = loader.errors.iter().map(|d| d.message.clone()).collect();
+            assert!(ok, "{text:?} imported as\n{}\n{errors:?}", out.yaml);
+            loaded += 1;
+        }
+    }
+    assert!(loaded > 100, "only {loaded} generated commands imported");
+}
