@@ -905,3 +905,29 @@ steps:
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn every_recipe_in_the_repository_exports_to_commands_bash_accepts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows");
+    let out = apiflow()
+        .args(["export", "curl"])
+        .arg(&root)
+        .env("IBMCLOUD_API_KEY", "never-printed-key")
+        .output()
+        .unwrap();
+    let script = String::from_utf8_lossy(&out.stdout).into_owned();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("cannot be exported"), "{err}");
+    assert!(!script.contains("never-printed-key"));
+    assert!(script.matches("\ncurl \\\n").count() >= 10, "{script}");
+    let check = Command::new("bash")
+        .args(["-n", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
