@@ -20,11 +20,15 @@ pub enum Command {
         /// Workflow files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        select: Select,
     },
     /// List workflows, their steps and the inputs they need.
     List {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        select: Select,
     },
     /// Serve the IBM Cloud emulator (IAM, API keys, SCC Configuration API) on loopback.
     Sandbox(SandboxArgs),
@@ -83,6 +87,17 @@ pub struct ExportCurlArgs {
     pub inputs: Vec<String>,
 }
 
+/// Which of the files found in folders are taken (`validate` and `list`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct Select {
+    /// Skip files whose path matches GLOB (`*`, `?`, `**`; repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also list the files that were skipped, and why.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportKind {
     Junit,
@@ -132,6 +147,9 @@ pub struct RunArgs {
     /// Workflow files, or folders searched for *.yaml / *.yml.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Skip files whose path matches GLOB (`*`, `?`, `**`; repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// An input value, NAME=VALUE (repeatable).
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 
 use super::{exit, load_all, report_diagnostics};
-use crate::cli::{ExportCurlArgs, ImportCurlArgs};
+use crate::cli::{ExportCurlArgs, ImportCurlArgs, Select};
 use crate::curl::command::CurlCommand;
 use crate::curl::{export as exporter, import as importer, mapping, shell};
 use crate::report::output::Output;
@@ -82,7 +82,7 @@ pub fn export(args: ExportCurlArgs, output: &Output) -> i32 {
             _ => return fail(output, &format!("`--input {i}`: expected NAME=VALUE")),
         }
     }
-    let workflows = match load_all(std::slice::from_ref(&args.path)) {
+    let workflows = match load_all(std::slice::from_ref(&args.path), &Select::default(), output) {
         Ok(w) => w,
         Err(diagnostics) => {
             report_diagnostics(output, &diagnostics);
