@@ -142,7 +142,7 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         full_exchanges: verbosity == Verbosity::Verbose,
         cookie_jar: args.cookie_jar.clone(),
     });
-    let signals = tokio::spawn(watch_signals(ctx.interrupt.clone(), Arc::clone(&output)));
+    let signals = watch_signals(ctx.interrupt.clone(), Arc::clone(&output));
 
     let started = std::time::Instant::now();
     let started_at = time::OffsetDateTime::now_utc()
@@ -152,7 +152,7 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         workflows: workflows.len(),
     });
     let records = run_all(&ctx, &workflows, resolved, jobs, args.fail_fast).await;
-    signals.abort();
+    drop(signals);
     if let Some(s) = sandbox {
         s.stop().await;
     }
