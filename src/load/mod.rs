@@ -18,6 +18,22 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Workflow;
 use crate::source::{Loc, Pos, SourceFile};
 
+/// Where secret values found while loading go (the run's redactor), so that even a load error
+/// never shows them. Set once by the command line; unset, nothing is registered.
+static SECRETS: std::sync::OnceLock<crate::secrets::Redactor> = std::sync::OnceLock::new();
+
+/// Registers values met while loading (the environment value of a `secret: true` input) with
+/// `secrets` from now on.
+pub fn register_secrets_with(secrets: crate::secrets::Redactor) {
+    let _ = SECRETS.set(secrets);
+}
+
+pub(crate) fn found_secret(value: &str) {
+    if let Some(s) = SECRETS.get() {
+        s.add(value);
+    }
+}
+
 /// Larger files are refused rather than parsed: no real workflow comes near it.
 const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
