@@ -744,3 +744,46 @@ fn junit_stays_well_formed_with_characters_xml_cannot_carry() {
     assert_eq!(suites[0]["cases"][0]["name"], "bell\u{fffd}\u{fffd}");
     assert_eq!(suites[0]["cases"][0]["results"][0]["kind"], "Failure");
 }
+
+#[test]
+fn an_interrupted_sleep_is_not_reported_as_passed() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "nap.yaml",
+        "version: 1\nname: nap\nsteps:\n  - name: nap\n    sleep: 20s\n",
+    );
+    let report = dir.path().join("r.json");
+    let junit = dir.path().join("j.xml");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("apiflow"))
+        .args(["run", file.to_str().unwrap(), "--report"])
+        .arg(format!("json={}", report.display()))
+        .arg("--report")
+        .arg(format!("junit={}", junit.display()))
+        .env_remove("GITHUB_ACTIONS")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(!stdout.contains("✓ nap"), "{stdout}");
+    assert!(stdout.contains("✗ nap"), "{stdout}");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let step = &doc["workflows"][0]["steps"][0];
+    assert_eq!(step["status"], "errored", "{step}");
+    assert_eq!(
+        step["attempts"][0]["error"]["message"],
+        "interrupted during `sleep`"
+    );
+    assert_eq!(doc["summary"]["steps_passed"], 0);
+    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
+    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
+    assert!(ok, "{parsed}");
+    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    assert_eq!(suites[0]["cases"][0]["results"][0]["kind"], "Error");
+}
