@@ -118,6 +118,22 @@ fn the_html_report_shows_every_step_check_and_failed_exchange() {
     // A name with markup in it is text, not markup.
     assert_eq!(titles, ["ok", "<b>sent</b> & checked", "never"]);
     assert_eq!(doc.select(&sel("summary b")).count(), 0);
+    // A status is green or red by whether the step's status check held.
+    let codes: Vec<(String, bool, bool)> = steps[..2]
+        .iter()
+        .map(|s| {
+            let code = s.select(&sel("summary .mono")).next().unwrap();
+            (
+                text(code),
+                has(&code, "status-ok"),
+                has(&code, "status-bad"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [("200".into(), true, false), ("200".into(), false, true)]
+    );
     // Failed steps are open, the others collapsed.
     let open: Vec<bool> = steps.iter().map(|s| s.attr("open").is_some()).collect();
     assert_eq!(open, [false, true, false]);

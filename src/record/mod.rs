@@ -211,6 +211,24 @@ impl AttemptRecord {
         self.checks.iter().filter(|c| !c.passed)
     }
 
+    /// Whether the attempt's status checks held; `None` when it has none (then no status was
+    /// expected or refused, and reports colour it as neither).
+    pub fn status_held(&self) -> Option<bool> {
+        let mut checks = self
+            .checks
+            .iter()
+            .filter(|c| c.subject == "status")
+            .peekable();
+        checks.peek()?;
+        Some(checks.all(|c| c.passed))
+    }
+
+    /// Whether exchange `n` is the step's own final request (not a token request, not a hop
+    /// that redirected).
+    pub fn is_final_hop(&self, n: usize) -> bool {
+        self.exchanges.iter().rposition(|h| h.purpose.is_none()) == Some(n)
+    }
+
     /// The final response's status, if a request got one.
     pub fn http_status(&self) -> Option<u16> {
         self.exchanges

@@ -151,7 +151,7 @@ impl TerminalReporter {
         if self.verbosity != Verbosity::Verbose {
             let held = status_held(r);
             for (n, hop) in last.exchanges.iter().enumerate() {
-                out.push_str(&self.hop(hop, final_hop(&last.exchanges, n).then_some(held)));
+                out.push_str(&self.hop(hop, last.is_final_hop(n).then_some(held)));
             }
         }
         out
@@ -249,7 +249,8 @@ impl TerminalReporter {
         } else {
             EXCERPT_LINES
         };
-        let mut out = String::new();
+        // A blank marked line between the headers and the body, as in HTTP itself.
+        let mut out = format!("{PAD}{mark}\n");
         let mut shown = 0;
         for line in text.lines().take(limit) {
             out.push_str(&format!("{PAD}{mark} {line}\n"));
@@ -274,9 +275,9 @@ impl TerminalReporter {
                 _ => format!("{} (attempt {})", r.title, n + 1),
             };
             out.push_str(&format!("    {} {}\n", s.cyan("·"), s.dim(&label)));
-            let held = status_held_in(a);
+            let held = a.status_held();
             for (n, hop) in a.exchanges.iter().enumerate() {
-                out.push_str(&self.hop(hop, final_hop(&a.exchanges, n).then_some(held)));
+                out.push_str(&self.hop(hop, a.is_final_hop(n).then_some(held)));
             }
         }
         out
@@ -348,20 +349,8 @@ impl Reporter for TerminalReporter {
     }
 }
 
-/// Whether the status checks of the step's last attempt held; `None` when it has none.
 fn status_held(r: &StepRecord) -> Option<bool> {
-    r.last().and_then(status_held_in)
-}
-
-fn status_held_in(a: &AttemptRecord) -> Option<bool> {
-    let mut checks = a.checks.iter().filter(|c| c.subject == "status").peekable();
-    checks.peek()?;
-    Some(checks.all(|c| c.passed))
-}
-
-/// Whether hop `n` is the step's own final request (not a token request, not a redirect).
-fn final_hop(hops: &[HopRecord], n: usize) -> bool {
-    hops.iter().rposition(|h| h.purpose.is_none()) == Some(n)
+    r.last().and_then(AttemptRecord::status_held)
 }
 
 /// The line closing a cut body: how much is not shown, and whether `-v` would show it.

@@ -153,12 +153,13 @@ fn step(s: &StepRecord) -> Markup {
         StepStatus::Skipped => "○",
     };
     let code = s.last().and_then(AttemptRecord::http_status);
+    let code_class = status_class_of(s.last().and_then(AttemptRecord::status_held));
     html! {
         details.step.(class).allowed[s.allowed_failure] open[s.fails_workflow()] {
             summary {
                 span.mark { (mark) } " " strong.title { (s.title) }
                 @if s.in_finally { span.dim { " [finally]" } }
-                @if let Some(code) = code { " → " span.mono { (code) } }
+                @if let Some(code) = code { " → " span.mono.(code_class) { (code) } }
                 span.dim {
                     "  " (class)
                     @if s.allowed_failure { " (allowed: continue_on_error)" }
@@ -202,7 +203,9 @@ fn attempt(a: &AttemptRecord) -> Markup {
                 }
             }
         }
-        @for h in &a.exchanges { (hop(h)) }
+        @for (n, h) in a.exchanges.iter().enumerate() {
+            (hop(h, if a.is_final_hop(n) { status_class_of(a.status_held()) } else { "status" }))
+        }
         @if !a.included.is_empty() {
             div.included {
                 h4 { "Included steps" }
@@ -231,7 +234,16 @@ fn check(c: &CheckRecord) -> Markup {
     }
 }
 
-fn hop(h: &HopRecord) -> Markup {
+/// A status is green or red by whether the step's status check held, plain without one.
+fn status_class_of(held: Option<bool>) -> &'static str {
+    match held {
+        Some(true) => "status-ok",
+        Some(false) => "status-bad",
+        None => "status",
+    }
+}
+
+fn hop(h: &HopRecord, status_class: &str) -> Markup {
     let r = &h.request;
     html! {
         div.hop {
@@ -242,9 +254,7 @@ fn hop(h: &HopRecord) -> Markup {
             @if let Some(resp) = &h.response {
                 h4.response.mono {
                     (resp.version) " "
-                    span class=(if resp.status < 400 { "status-ok" } else { "status-bad" }) {
-                        (resp.status)
-                    }
+                    span class=(status_class) { (resp.status) }
                     span.dim { " · " (ms(resp.duration_ms)) }
                 }
                 (headers(&resp.headers))
