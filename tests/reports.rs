@@ -125,6 +125,13 @@ fn junit_has_a_testcase_per_step_and_passes_a_published_schema() {
             .contains("could not connect"),
         "{broken}"
     );
+    // A refused connection is reported as the request it was, with why it failed.
+    let sent = broken["system_out"].as_str().unwrap();
+    assert!(
+        sent.contains("> GET http://127.0.0.1:9/unreachable"),
+        "{sent}"
+    );
+    assert!(sent.contains("< error: could not connect"), "{sent}");
     assert_eq!(case("never")["results"][0]["kind"], "Skipped");
     assert_eq!(
         case("never")["results"][0]["message"],
@@ -235,6 +242,16 @@ fn the_json_report_matches_its_schema_and_says_everything() {
         .as_str()
         .unwrap();
     assert!(error.contains("could not connect"), "{error}");
+    let hop = &steps[5]["attempts"][0]["exchanges"][0];
+    assert_eq!(hop["request"]["url"], "http://127.0.0.1:9/unreachable");
+    assert!(hop.get("response").is_none(), "{hop}");
+    assert!(
+        hop["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("could not connect"),
+        "{hop}"
+    );
     assert_eq!(steps[6]["status"], "skipped");
     assert_eq!(steps[6]["skip_reason"], "an earlier step failed");
     // The same report also passes check-jsonschema, a validator no one here wrote.
@@ -696,4 +713,81 @@ fn allowed_failures_are_reported_honestly() {
         "allowed failure (continue_on_error): status: expected 200, actual 500"
     );
     assert_eq!(suites[0]["failures"], 0);
+}
+
+#[test]
+fn junit_stays_well_formed_with_characters_xml_cannot_carry() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    let file = dir.write(
+        "odd.yaml",
+        &format!(
+            "version: 1\nname: \"odd\\x01name\\uFFFE\"\nsteps:\n  - name: \"bell\\x07\\uFFFF\"\n    request: {{ url: \"{}/status/500\" }}\n    expect: {{ status: 200 }}\n",
+            server.url
+        ),
+    );
+    let junit = dir.path().join("j.xml");
+    let (code, out, err) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--report",
+        &format!("junit={}", junit.display()),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
+    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
+    assert!(ok, "{parsed}");
+    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    assert!(
+        suites[0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("odd\u{fffd}name\u{fffd}"),
+        "{suites}"
+    );
+    assert_eq!(suites[0]["cases"][0]["name"], "bell\u{fffd}\u{fffd}");
+    assert_eq!(suites[0]["cases"][0]["results"][0]["kind"], "Failure");
+}
+
+#[test]
+fn an_interrupted_sleep_is_not_reported_as_passed() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "nap.yaml",
+        "version: 1\nname: nap\nsteps:\n  - name: nap\n    sleep: 20s\n",
+    );
+    let report = dir.path().join("r.json");
+    let junit = dir.path().join("j.xml");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("apiflow"))
+        .args(["run", file.to_str().unwrap(), "--report"])
+        .arg(format!("json={}", report.display()))
+        .arg("--report")
+        .arg(format!("junit={}", junit.display()))
+        .env_remove("GITHUB_ACTIONS")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(!stdout.contains("✓ nap"), "{stdout}");
+    assert!(stdout.contains("✗ nap"), "{stdout}");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let step = &doc["workflows"][0]["steps"][0];
+    assert_eq!(step["status"], "errored", "{step}");
+    assert_eq!(
+        step["attempts"][0]["error"]["message"],
+        "interrupted during `sleep`"
+    );
+    assert_eq!(doc["summary"]["steps_passed"], 0);
+    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
+    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
+    assert!(ok, "{parsed}");
+    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    assert_eq!(suites[0]["cases"][0]["results"][0]["kind"], "Error");
 }

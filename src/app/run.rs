@@ -281,7 +281,7 @@ fn summary_line(output: &Output, run: &RunRecord) {
         t.steps_passed,
         t.steps_failed,
         t.steps_skipped,
-        crate::duration::human(std::time::Duration::from_secs_f64(run.duration_ms / 1000.0))
+        crate::duration::human(crate::record::duration_of(run.duration_ms))
     );
     let mark = if run.interrupted {
         s.yellow("■")

@@ -13,6 +13,16 @@ use serde::{Deserialize, Serialize};
 /// The format of the record; bumped when a field changes meaning.
 pub const RECORD_VERSION: u32 = 2;
 
+/// A record's milliseconds as a duration. A record read back from a report may say anything
+/// (negative, NaN, 1e300): writers never panic on it; nonsense becomes zero or the maximum.
+pub fn duration_of(ms: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(if ms > 0.0 {
+        std::time::Duration::MAX
+    } else {
+        std::time::Duration::ZERO
+    })
+}
+
 /// A whole run: every workflow, in the order they were given.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -201,6 +211,24 @@ impl AttemptRecord {
         self.checks.iter().filter(|c| !c.passed)
     }
 
+    /// Whether the attempt's status checks held; `None` when it has none (then no status was
+    /// expected or refused, and reports colour it as neither).
+    pub fn status_held(&self) -> Option<bool> {
+        let mut checks = self
+            .checks
+            .iter()
+            .filter(|c| c.subject == "status")
+            .peekable();
+        checks.peek()?;
+        Some(checks.all(|c| c.passed))
+    }
+
+    /// Whether exchange `n` is the step's own final request (not a token request, not a hop
+    /// that redirected).
+    pub fn is_final_hop(&self, n: usize) -> bool {
+        self.exchanges.iter().rposition(|h| h.purpose.is_none()) == Some(n)
+    }
+
     /// The final response's status, if a request got one.
     pub fn http_status(&self) -> Option<u16> {
         self.exchanges
@@ -314,4 +342,61 @@ pub struct BodyRecord {
     pub note: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+}
+
+/// A record as a report file might hold it, with values no run produces (negative, huge and
+/// non-finite durations, characters XML cannot carry), for the writers' tests.
+#[cfg(test)]
+pub fn hostile_record() -> RunRecord {
+    let step = |status: &str, ms: f64| {
+        serde_json::json!({
+            "index": 0, "title": "step\u{1}\u{fffe}\u{ffff}\u{7}", "kind": "request",
+            "location": {"file": "w\u{2}.yaml", "line": 3, "column": 5},
+            "status": status, "duration_ms": ms,
+            "attempts": [{
+                "attempt": 1, "status": status, "duration_ms": ms,
+                "exchanges": [{
+                    "request": {"method": "GET", "url": "http://h/\u{1b}", "headers": []},
+                    "response": {"status": 500, "version": "HTTP/1.1", "headers": [],
+                                 "duration_ms": ms,
+                                 "body": {"size": 3, "text": "a\u{0}b", "omitted": 0}}
+                }],
+                "checks": [{"subject": "status\u{8}", "operator": "eq", "expected": 200,
+                            "actual": 500, "passed": false,
+                            "location": {"file": "w.yaml", "line": 4, "column": 15}}]
+            }]
+        })
+    };
+    let value = serde_json::json!({
+        "version": 2, "tool": "apiflow", "started_at": "now", "duration_ms": -5.0,
+        "interrupted": false, "not_started": 0,
+        "summary": {"workflows": 1, "workflows_passed": 0, "workflows_failed": 1,
+                    "steps_passed": 0, "steps_failed": 3, "steps_skipped": 0},
+        "workflows": [{
+            "index": 0, "path": "w\u{3}.yaml", "name": "name\u{fffe}", "status": "failed",
+            "duration_ms": 1e300, "counts": {"passed": 0, "failed": 3, "skipped": 0},
+            "steps": [step("failed", -1.0), step("errored", 1e308), step("failed", 0.5)],
+            "error": {"message": "bad\u{1}"}
+        }]
+    });
+    let mut run: RunRecord = serde_json::from_value(value).expect("a valid record");
+    // JSON cannot say NaN or infinity; a record built in memory can.
+    run.workflows[0].steps[2].duration_ms = f64::NAN;
+    run.workflows[0].steps[2].attempts[0].duration_ms = f64::INFINITY;
+    run
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_from_anywhere_never_panic() {
+        use std::time::Duration;
+        assert_eq!(duration_of(1500.0), Duration::from_millis(1500));
+        assert_eq!(duration_of(-1.0), Duration::ZERO);
+        assert_eq!(duration_of(f64::NAN), Duration::ZERO);
+        assert_eq!(duration_of(1e300), Duration::MAX);
+        assert_eq!(duration_of(f64::INFINITY), Duration::MAX);
+    }
 }

@@ -11,14 +11,14 @@ use super::exchange_text::{check_text, hop_text};
 use crate::record::{RunRecord, StepRecord, StepStatus, WorkflowRecord};
 
 fn secs(ms: f64) -> Duration {
-    Duration::from_secs_f64(ms.max(0.0) / 1000.0)
+    crate::record::duration_of(ms)
 }
 
 pub fn render(run: &RunRecord) -> String {
     let mut report = Report::new("apiflow");
     report.set_time(secs(run.duration_ms));
     for wf in &run.workflows {
-        let mut suite = TestSuite::new(format!("{} ({})", wf.name, wf.path));
+        let mut suite = TestSuite::new(xml_safe(&format!("{} ({})", wf.name, wf.path)));
         suite.set_time(secs(wf.duration_ms));
         for step in &wf.steps {
             suite.add_test_case(test_case(wf, step));
@@ -34,7 +34,7 @@ pub fn render(run: &RunRecord) -> String {
                 .set_message(xml_safe(&e.message))
                 .set_description(xml_safe(&format!("{}{at}", e.message)));
             let mut case = TestCase::new("workflow", status);
-            case.set_classname(wf.path.clone());
+            case.set_classname(xml_safe(&wf.path));
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);
@@ -152,6 +152,22 @@ fn xml_safe(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_hostile_record_renders_well_formed_xml() {
+        let xml = super::render(&crate::record::hostile_record());
+        assert!(
+            xml.contains("<testsuite name=\"name\u{fffd} (w\u{fffd}.yaml)\""),
+            "{xml}"
+        );
+        let forbidden = |c: char| {
+            matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}')
+                || c == '\u{fffe}'
+                || c == '\u{ffff}'
+        };
+        assert!(!xml.chars().any(forbidden), "{xml:?}");
+        assert!(xml.contains("classname=\"w\u{fffd}.yaml\""), "{xml}");
+    }
+
     #[test]
     fn characters_xml_cannot_carry_are_replaced() {
         assert_eq!(

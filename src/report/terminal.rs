@@ -17,7 +17,7 @@ use crate::check::show;
 use crate::duration::human;
 use crate::record::{
     AttemptRecord, BodyRecord, CheckRecord, HopRecord, Location, StepRecord, StepStatus,
-    WorkflowRecord, WorkflowStatus,
+    WorkflowRecord, WorkflowStatus, duration_of,
 };
 use crate::run::event::{Event, Reporter};
 
@@ -53,6 +53,7 @@ impl TerminalReporter {
     }
 
     fn emit(&self, index: usize, text: &str) {
+        let text = &super::style::terminal_safe(text);
         if !self.grouped {
             self.output.out(text);
             return;
@@ -109,9 +110,7 @@ impl TerminalReporter {
                 if r.allowed_failure {
                     extra.push("continue_on_error".into());
                 }
-                extra.push(human(std::time::Duration::from_secs_f64(
-                    r.duration_ms / 1000.0,
-                )));
+                extra.push(human(duration_of(r.duration_ms)));
                 line.push_str(&s.dim(&format!("  ({})", extra.join(", "))));
             }
         }
@@ -152,7 +151,7 @@ impl TerminalReporter {
         if self.verbosity != Verbosity::Verbose {
             let held = status_held(r);
             for (n, hop) in last.exchanges.iter().enumerate() {
-                out.push_str(&self.hop(hop, final_hop(&last.exchanges, n).then_some(held)));
+                out.push_str(&self.hop(hop, last.is_final_hop(n).then_some(held)));
             }
         }
         out
@@ -217,10 +216,7 @@ impl TerminalReporter {
                     s.cyan("<"),
                     r.version,
                     self.status_code(r.status, verdict.flatten()),
-                    s.dim(&format!(
-                        "({})",
-                        human(std::time::Duration::from_secs_f64(r.duration_ms / 1000.0))
-                    ))
+                    s.dim(&format!("({})", human(duration_of(r.duration_ms))))
                 ));
                 for h in &r.headers {
                     out.push_str(&format!("{PAD}{} {}: {}\n", s.cyan("<"), h.name, h.value));
@@ -253,7 +249,8 @@ impl TerminalReporter {
         } else {
             EXCERPT_LINES
         };
-        let mut out = String::new();
+        // A blank marked line between the headers and the body, as in HTTP itself.
+        let mut out = format!("{PAD}{mark}\n");
         let mut shown = 0;
         for line in text.lines().take(limit) {
             out.push_str(&format!("{PAD}{mark} {line}\n"));
@@ -278,9 +275,9 @@ impl TerminalReporter {
                 _ => format!("{} (attempt {})", r.title, n + 1),
             };
             out.push_str(&format!("    {} {}\n", s.cyan("·"), s.dim(&label)));
-            let held = status_held_in(a);
+            let held = a.status_held();
             for (n, hop) in a.exchanges.iter().enumerate() {
-                out.push_str(&self.hop(hop, final_hop(&a.exchanges, n).then_some(held)));
+                out.push_str(&self.hop(hop, a.is_final_hop(n).then_some(held)));
             }
         }
         out
@@ -306,7 +303,7 @@ impl TerminalReporter {
             WorkflowStatus::Passed => s.green_bold("passed"),
             WorkflowStatus::Failed => s.red_bold("FAILED"),
         };
-        let took = human(std::time::Duration::from_secs_f64(w.duration_ms / 1000.0));
+        let took = human(duration_of(w.duration_ms));
         out.push_str(&format!(
             "  {verdict} {}\n\n",
             s.dim(&format!("· {counts} · {took}"))
@@ -352,20 +349,8 @@ impl Reporter for TerminalReporter {
     }
 }
 
-/// Whether the status checks of the step's last attempt held; `None` when it has none.
 fn status_held(r: &StepRecord) -> Option<bool> {
-    r.last().and_then(status_held_in)
-}
-
-fn status_held_in(a: &AttemptRecord) -> Option<bool> {
-    let mut checks = a.checks.iter().filter(|c| c.subject == "status").peekable();
-    checks.peek()?;
-    Some(checks.all(|c| c.passed))
-}
-
-/// Whether hop `n` is the step's own final request (not a token request, not a redirect).
-fn final_hop(hops: &[HopRecord], n: usize) -> bool {
-    hops.iter().rposition(|h| h.purpose.is_none()) == Some(n)
+    r.last().and_then(AttemptRecord::status_held)
 }
 
 /// The line closing a cut body: how much is not shown, and whether `-v` would show it.
@@ -391,5 +376,77 @@ fn short(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::Redactor;
+
+    /// A writer the test can read back.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn print(verbosity: Verbosity, run: &crate::record::RunRecord) -> String {
+        let buffer = Buffer::default();
+        let output = Arc::new(Output::new(
+            Redactor::new(),
+            Box::new(buffer.clone()),
+            Box::new(std::io::sink()),
+        ));
+        let reporter = TerminalReporter::new(output, Style::plain(), verbosity, false);
+        for w in &run.workflows {
+            reporter.on_event(&Event::WorkflowStarted {
+                index: w.index,
+                path: &w.path,
+                name: &w.name,
+            });
+            for step in &w.steps {
+                reporter.on_event(&Event::StepFinished {
+                    workflow: w.index,
+                    step,
+                });
+            }
+            reporter.on_event(&Event::WorkflowFinished { workflow: w });
+        }
+        let bytes = buffer.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_hostile_record_prints_without_panicking() {
+        let run = crate::record::hostile_record();
+        for v in [Verbosity::Quiet, Verbosity::Normal, Verbosity::Verbose] {
+            let out = print(v, &run);
+            assert_eq!(out.matches("✗ status").count(), 3, "{v:?}: {out}");
+            assert!(out.contains("FAILED"), "{out}");
+        }
+    }
+
+    #[test]
+    fn the_more_marker_counts_what_it_left_out() {
+        assert_eq!(more_text(0, 0, 0), None);
+        assert_eq!(
+            more_text(3, 120, 0).unwrap(),
+            "... 120 more bytes (3 more lines, -v shows them)"
+        );
+        assert_eq!(
+            more_text(0, 0, 10).unwrap(),
+            "... 10 more bytes (not kept: reports keep 64 KiB of a body)"
+        );
     }
 }

@@ -11,7 +11,7 @@ use super::prepare::{PrepareError, prepare, set_bearer};
 use super::tokens::ProviderRequest;
 use super::workflow::WorkflowRun;
 use crate::check::{self, Subjects};
-use crate::http::{Hop, PreparedRequest, Response, SendPolicy};
+use crate::http::{Hop, PreparedRequest, Response, SendPolicy, WireBody, WireRequest};
 use crate::model::{AuthSpec, CaptureSource, RequestCookies, RequestSpec, RequestStep, Step};
 use crate::record::{CheckRecord, ErrorRecord};
 use crate::secrets::is_sensitive_header;
@@ -173,11 +173,24 @@ impl WorkflowRun<'_> {
             r = self.session.send(req, policy, secrets) => Some(r),
             _ = self.interrupted() => None,
         };
-        let (exchange, error) = match result {
+        let (mut exchange, error) = match result {
             Some(Ok(exchange)) => (exchange, None),
             Some(Err(e)) => (e.exchange, Some(e.error.to_string())),
             None => (Default::default(), Some("interrupted".to_owned())),
         };
+        // A request that got no hop recorded (a refused connection) is still reported as the
+        // request it was, with why it failed.
+        if error.is_some() && exchange.hops.is_empty() {
+            exchange.hops.push(Hop {
+                request: WireRequest {
+                    method: req.method.clone(),
+                    url: req.url.clone(),
+                    headers: req.headers.clone(),
+                    body: WireBody::None,
+                },
+                response: None,
+            });
+        }
         for hop in &exchange.hops {
             if let Some(resp) = &hop.response {
                 register_response_secrets(resp, secrets);
@@ -189,6 +202,8 @@ impl WorkflowRun<'_> {
         match error {
             None => true,
             Some(e) => {
+                let last = attempt.exchanges.len().saturating_sub(1);
+                attempt.hop_errors.push((last, e.clone()));
                 attempt.error = Some(ErrorRecord {
                     message: format!("{} {}: {e}", req.method, req.url),
                     location: Some(self.location(step.pos)),
