@@ -78,7 +78,10 @@ pub fn workflow_schema() -> Value {
             ),
             ("name", json!({ "type": "string" })),
             ("if", expression.clone()),
-            ("for_each", expression.clone()),
+            (
+                "for_each",
+                json!({ "anyOf": [expression.clone(), object(keys::FOR_EACH, vec![("file", json!({ "type": "string" }))], &["file"])] }),
+            ),
             ("retry", r("retry")),
             ("timeout", r("duration")),
             ("continue_on_error", json!({ "type": "boolean" })),

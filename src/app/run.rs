@@ -19,7 +19,11 @@ use crate::run::{DEFAULT_MAX_BODY, Interrupt, RunContext, run_workflow};
 
 pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     let secrets = output.secrets().clone();
-    let workflows = match load_all(&args.paths) {
+    let select = crate::cli::Select {
+        exclude: args.exclude.clone(),
+        verbose: args.verbose,
+    };
+    let workflows = match load_all(&args.paths, &select, &output) {
         Ok(w) => w,
         Err(errors) => {
             report_diagnostics(&output, &errors);
@@ -48,8 +52,8 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     }
     let mut overlay = BTreeMap::new();
     for f in &args.env_files {
-        match std::fs::read_to_string(f)
-            .map_err(|e| e.to_string())
+        match crate::source::read_text(f, crate::source::MAX_DATA_BYTES)
+            .map_err(|(e, _)| e)
             .and_then(|t| crate::inputs::parse_dotenv(&t))
         {
             Ok(vars) => overlay.extend(vars),
@@ -87,6 +91,15 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     };
     crate::environment::set_overlay(overlay);
 
+    let typos = crate::inputs::undeclared_args(&workflows, &sources);
+    if !typos.is_empty() {
+        let s = err_style();
+        let text: String = typos
+            .iter()
+            .map(|t| format!("{}: {t}\n", s.yellow("warning")))
+            .collect();
+        output.err(&text);
+    }
     let mut resolved = Vec::with_capacity(workflows.len());
     let mut missing = Vec::new();
     for w in &workflows {

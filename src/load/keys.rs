@@ -102,14 +102,17 @@ pub const STEP: &[Key] = &[
         "id",
         "`[a-z_][a-z0-9_]*`, unique in the file; needed to refer to the step as `steps.ID`.",
     ),
-    k("name", "The title shown in reports."),
+    k(
+        "name",
+        "The title shown in reports; may hold templates (inside `for_each` they see `item` and `index`).",
+    ),
     k(
         "if",
         "A bare expression: the step is skipped unless it is true.",
     ),
     k(
         "for_each",
-        "A bare expression giving a list: the step runs once per item (`item`, `index`).",
+        "A bare expression giving a list, or `{ file: PATH }` (CSV, JSON, YAML): the step runs once per item (`item`, `index`), every item even when one fails.",
     ),
     k(
         "retry",
@@ -138,6 +141,11 @@ pub const STEP: &[Key] = &[
     k("with", "The included workflow's inputs."),
     k("sleep", "Wait, e.g. `2s`."),
 ];
+
+pub const FOR_EACH: &[Key] = &[k(
+    "file",
+    "A data file, relative to the workflow file: `.csv` (a header row, then one map of strings per row), or a list in `.json`, `.yaml`/`.yml`.",
+)];
 
 pub const RETRY: &[Key] = &[
     k(

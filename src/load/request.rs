@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use marked_yaml::Node;
+use super::yaml::Node;
 
 use super::keys;
 use super::lowerer::{Fields, Lowerer};
@@ -101,7 +101,7 @@ impl Lowerer<'_> {
         };
         Some(PartialRequest {
             method,
-            url: f.get("url").and_then(|n| self.text(n, "`url`")),
+            url: f.get("url").and_then(|n| self.url(n)),
             query: f
                 .get("query")
                 .map(|n| self.text_map(n, "`query`"))
@@ -276,6 +276,7 @@ impl Lowerer<'_> {
             self.error(pos, "`request` is missing the required key `url`");
             return None;
         };
+        let mut from_defaults = Vec::new();
         let mut headers: Vec<(String, Text)> = defaults
             .headers
             .iter()
@@ -287,6 +288,7 @@ impl Lowerer<'_> {
             })
             .map(|(n, t)| (n.clone(), t.clone()))
             .collect();
+        from_defaults.extend(headers.iter().map(|(n, _)| format!("headers.{n}")));
         headers.extend(step.headers);
         let mut query: Vec<(String, Text)> = defaults
             .query
@@ -294,7 +296,32 @@ impl Lowerer<'_> {
             .filter(|(name, _)| !step.query.iter().any(|(n, _)| n == name))
             .map(|(n, t)| (n.clone(), t.clone()))
             .collect();
+        from_defaults.extend(query.iter().map(|(n, _)| format!("query.{n}")));
         query.extend(step.query);
+        // Which fields the step inherits, named as a render error names them.
+        if step.method.is_none() && defaults.method.is_some() {
+            from_defaults.push("method".into());
+        }
+        if step.auth.is_none() && defaults.auth.is_some() {
+            from_defaults.push("auth".into());
+        }
+        if step.body.is_none() {
+            match &defaults.body {
+                Some(BodySpec::Json(_)) => from_defaults.push("json".into()),
+                Some(BodySpec::Raw(_)) => from_defaults.push("body".into()),
+                Some(BodySpec::Form(fields)) => {
+                    from_defaults.extend(fields.iter().map(|(n, _)| format!("form.{n}")));
+                }
+                Some(BodySpec::Multipart(parts)) => {
+                    from_defaults.extend(parts.iter().map(|p| match p {
+                        MultipartPart::Text { name, .. } | MultipartPart::File { name, .. } => {
+                            format!("multipart.{name}")
+                        }
+                    }));
+                }
+                Some(BodySpec::File { .. }) | None => {}
+            }
+        }
         Some(RequestSpec {
             method: step
                 .method
@@ -324,7 +351,26 @@ impl Lowerer<'_> {
                 .cookies
                 .or_else(|| defaults.cookies.clone())
                 .unwrap_or_default(),
-            from_defaults: Vec::new(),
+            from_defaults,
         })
+    }
+}
+
+impl Lowerer<'_> {
+    /// `url:` — a template that is not empty: `url: ~` or `url: ""` would send a request to
+    /// nowhere and fail only at run time.
+    fn url(&mut self, node: &Node) -> Option<Text> {
+        let empty = node
+            .as_scalar()
+            .is_some_and(|s| s.as_str().trim().is_empty() || yaml::scalar_to_json(s).is_null());
+        if empty {
+            let d = self.error(yaml::pos(node), "`url` is empty");
+            d.help = Some(
+                "write the URL to send the request to, such as `https://api.example.com/items`"
+                    .into(),
+            );
+            return None;
+        }
+        self.text(node, "`url`")
     }
 }

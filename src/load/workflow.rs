@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use marked_yaml::Node;
+use super::yaml::Node;
 
 use super::keys;
 use super::lowerer::{Lowerer, is_identifier};
@@ -45,10 +45,6 @@ impl Lowerer<'_> {
             .map(|n| self.providers(n))
             .unwrap_or_default();
         self.names.providers = auth.iter().map(|p| p.name.clone()).collect();
-        let defaults = match top.get("defaults") {
-            Some(n) => self.defaults(n),
-            None => PartialRequest::default(),
-        };
         let timeout = top
             .get("timeout")
             .and_then(|n| self.duration(n, "`timeout`"));
@@ -68,6 +64,15 @@ impl Lowerer<'_> {
                 .chain(finally_seq.iter())
                 .flat_map(|s| s.iter()),
         );
+        // After the ids and captured names are known: defaults may use any of them.
+        self.names.in_defaults = true;
+        self.step = Some("`defaults`".into());
+        let defaults = match top.get("defaults") {
+            Some(n) => self.defaults(n),
+            None => PartialRequest::default(),
+        };
+        self.names.in_defaults = false;
+        self.step = None;
 
         let steps = self.steps(step_seq.unwrap_or(&[]), &defaults);
         let finally = self.steps(finally_seq.unwrap_or(&[]), &defaults);
