@@ -180,6 +180,23 @@ fn short_name(p: &Path) -> String {
 mod tests {
     use super::has_unquoted_braces;
 
+    /// The whole load stage (parse, lower, name checks, includes) on mutated workflows: every
+    /// outcome is a workflow or positioned errors, never a panic.
+    #[test]
+    fn mutated_workflows_load_or_fail_with_positions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.yaml");
+        for text in super::yaml::mutations(600) {
+            std::fs::write(&path, &text).unwrap();
+            let mut loader = super::Loader::new();
+            let loaded = loader.load(&path);
+            assert_eq!(loaded.is_some(), loader.errors.is_empty(), "{text:?}");
+            for e in &loader.errors {
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn finds_templates_yaml_would_read_as_mappings() {
         assert!(has_unquoted_braces("      url: {{ base }}/items"));
