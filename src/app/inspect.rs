@@ -58,8 +58,10 @@ pub(super) fn list(paths: &[PathBuf], output: &Output) -> i32 {
             if let Some(e) = &i.env {
                 notes.push(format!("env {e}"));
             }
-            if let Some(d) = &i.default {
-                notes.push(format!("default {d}"));
+            match &i.default {
+                Some(_) if i.secret => notes.push(format!("default {}", crate::secrets::MASK)),
+                Some(d) => notes.push(format!("default {d}")),
+                None => {}
             }
             text.push_str(&format!(
                 "  input {}  {}\n",
