@@ -46,8 +46,10 @@ pub fn xml(package: &Package, text: &str) -> Result<Prefixes, String> {
         nodes_limit: MAX_NODES as u32,
         ..Default::default()
     };
-    let parsed = roxmltree::Document::parse_with_options(text, options)
-        .map_err(|e| format!("the body is not well-formed XML: {e}"))?;
+    let parsed = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
+        roxmltree::Error::NodesLimitReached => format!("the body has more than {MAX_NODES} nodes"),
+        e => format!("the body is not well-formed XML: {e}"),
+    })?;
     let doc = package.as_document();
     let mut prefixes: Prefixes = Vec::new();
     let mut budget = Budget(0);
