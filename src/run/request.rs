@@ -189,6 +189,7 @@ impl WorkflowRun<'_> {
                     body: WireBody::None,
                 },
                 response: None,
+                error: error.clone(),
             });
         }
         for hop in &exchange.hops {
