@@ -634,25 +634,7 @@ fn curl_apiflow_and_the_exported_command_send_the_same_requests() {
             &[("PASSWORD", "json-pw-1"), ("TOKEN", "json-tok-2")],
         ),
         case(&["-sSv", "-o", "/dev/null", "{URL}/quiet"], &[]),
-        case(
-            &[
-                "-X",
-                "POST",
-                "-H",
-                "Content-Type: text/plain",
-                "--data-binary",
-                "line1\nline2\ttab 'q' \"dq\" $HOME `x`",
-                "{URL}/binary-text",
-            ],
-            &[],
-        ),
-    ]);
-}
-
-#[test]
-#[ignore = "needs `max_redirects`, `body: { file }` and no Referer on redirects (the http helper's work)"]
-fn commands_needing_the_http_helpers_keys() {
-    run_cases(&[
+        // These three need `max_redirects`, `body: { file }` and no Referer on redirects.
         case(&["-L", "{URL}/redirect"], &[]),
         case(&["-L", "--max-redirs", "3", "{URL}/redirect"], &[]),
         case(
@@ -662,6 +644,18 @@ fn commands_needing_the_http_helpers_keys() {
                 "-H",
                 "Content-Type: image/png",
                 "{URL}/binary",
+            ],
+            &[],
+        ),
+        case(
+            &[
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: text/plain",
+                "--data-binary",
+                "line1\nline2\ttab 'q' \"dq\" $HOME `x`",
+                "{URL}/binary-text",
             ],
             &[],
         ),
