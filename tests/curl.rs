@@ -845,6 +845,7 @@ steps:
     let run = Command::new("bash")
         .arg("-c")
         .arg(&script)
+        .current_dir(dir.path())
         .env("EXPORT_TEST_KEY", "super-secret-key")
         .env("ACCESS_TOKEN", "tok")
         .env("IAM_TOKEN", "iam-tok")
@@ -880,6 +881,8 @@ steps:
     assert_eq!(header("x-token").as_deref(), Some("tok"));
     assert_eq!(header("x-env").as_deref(), Some("plain"));
     assert_eq!(header("authorization").as_deref(), Some("Bearer iam-tok"));
+    // The steps share cookies through a file, as they share the workflow's jar.
+    assert!(script.contains("-b apiflow-cookies.txt") && script.contains("-c apiflow-cookies.txt"));
 
     // --step picks one step; an unknown step is an error.
     let out = apiflow()

@@ -190,7 +190,7 @@ impl Exporter<'_> {
             Action::Request(r) => {
                 if wanted.is_none_or(|w| step.id.as_deref() == Some(w)) {
                     match self.request(wf, &r.spec, &label) {
-                        Ok(request) => match command(&request) {
+                        Ok(request) => match command_with(&request, jar(wf, &r.spec)) {
                             Ok(command) => self.out.steps.push(ExportedStep {
                                 label: label.clone(),
                                 request,
@@ -459,7 +459,20 @@ fn normalized_url(url: &str) -> String {
 
 /// The shell command for a request: `curl`, then one option per line.
 pub fn command(req: &Request) -> Result<String, String> {
-    let args = to_curl(req).to_options();
+    command_with(req, None)
+}
+
+/// The file export's commands share cookies through, as a workflow's steps share its jar.
+pub const COOKIE_FILE: &str = "apiflow-cookies.txt";
+
+/// [`command`], with `-b FILE -c FILE` when the request uses the workflow's cookie jar.
+pub fn command_with(req: &Request, jar: Option<&str>) -> Result<String, String> {
+    let mut cmd = to_curl(req);
+    if let Some(file) = jar {
+        cmd.cookie = Some(file.to_owned());
+        cmd.cookie_jar = Some(file.to_owned());
+    }
+    let args = cmd.to_options();
     let mut out = String::from("curl");
     for (flag, value) in args {
         out.push_str(" \\\n  ");
@@ -563,4 +576,23 @@ fn value_or_ref(
                 .collect(),
         ),
     }
+}
+
+/// The cookie file a step's command reads and writes: the workflow has several requests (so
+/// cookies can travel between them), its jar is on, and the request neither turns it off nor
+/// sends its own `Cookie` header (which curl would send besides the file's).
+fn jar(wf: &Workflow, spec: &RequestSpec) -> Option<&'static str> {
+    let requests = wf
+        .all_steps()
+        .filter(|s| matches!(s.action, Action::Request(_)))
+        .count();
+    if requests < 2 {
+        return None;
+    }
+    let own_cookie = spec
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("cookie"));
+    (wf.cookies && matches!(spec.cookies, RequestCookies::Jar(_)) && !own_cookie)
+        .then_some(COOKIE_FILE)
 }

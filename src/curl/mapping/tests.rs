@@ -96,6 +96,10 @@ fn other_bodies_stay_text_with_their_type() {
     assert_eq!(r.body, Body::Raw("@x".into()));
     assert!(import(&["-d", "@/no/such/file", "http://h/"]).is_err());
     assert!(import(&["-u", "nopass", "http://h/"]).is_err());
+    assert!(import(&["-b", "jar.txt", "http://h/"]).is_err());
+    // A session's jar, as export writes it, is apiflow's own jar's job.
+    let r = import(&["-b", "jar.txt", "-c", "jar.txt", "http://h/"]).unwrap();
+    assert_eq!(r.header("cookie"), None);
     assert!(import(&["http://a/", "http://b/"]).is_err());
 }
 
