@@ -511,6 +511,14 @@ pub fn export(
         out: Exported::default(),
         given,
     };
+    for name in given.keys() {
+        if !wf.inputs.iter().any(|i| &i.name == name) {
+            e.out.notes.push(format!(
+                "`--input {name}=…`: {} has no input named `{name}`",
+                wf.file.path.display()
+            ));
+        }
+    }
     e.inputs(wf);
     for step in wf.all_steps() {
         e.step(wf, step, only);
