@@ -56,6 +56,9 @@ impl WorkflowRun<'_> {
             },
             _ => None,
         };
+        // The context shares the scope's data: held across the send, it would make the
+        // captures below copy every map of the scope (copy-on-write) on every step.
+        drop(ctx);
         let mut token = None;
         if let Some(p) = &provider {
             match self.token(p, None, &mut attempt).await {
