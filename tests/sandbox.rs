@@ -39,8 +39,8 @@ fn statuses(sb: &SandboxProcess, path: &str) -> Vec<u16> {
 }
 
 /// Recipes that need a server other than the sandbox: tests/cookies.rs and
-/// tests/http_session.rs run them against their own.
-const NOT_FOR_THE_SANDBOX: &[&str] = &["cookie-login.yaml", "upload-file.yaml"];
+/// tests/http_session.rs and tests/xpath.rs run them against their own.
+const NOT_FOR_THE_SANDBOX: &[&str] = &["cookie-login.yaml", "upload-file.yaml", "xpath-check.yaml"];
 
 /// Every recipe under `workflows/` the sandbox can serve.
 fn sandbox_recipes() -> Vec<String> {
