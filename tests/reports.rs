@@ -69,10 +69,23 @@ fn junit_has_a_testcase_per_step_and_passes_a_published_schema() {
     assert!(ok, "{parsed}");
     let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
     let suite = &suites[0];
-    assert_eq!(suite["tests"], 6, "{suite}");
-    assert_eq!(suite["failures"], 1);
-    assert_eq!(suite["errors"], 1);
-    assert_eq!(suite["skipped"], 1);
+    // Each `for_each` item is its own case; the allowed failure is skipped, not failed.
+    assert_eq!(suite["tests"], 7, "{suite}");
+    assert_eq!(suite["failures"], 0, "{suite}");
+    assert_eq!(suite["errors"], 1, "{suite}");
+    assert_eq!(suite["skipped"], 2, "{suite}");
+    let names: Vec<&str> = suite["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ok", "loop [0]", "loop [1]", "flaky", "bad", "broken", "never"
+        ]
+    );
     let case = |name: &str| {
         suite["cases"]
             .as_array()
@@ -83,30 +96,51 @@ fn junit_has_a_testcase_per_step_and_passes_a_published_schema() {
             .unwrap()
     };
     let bad = case("bad");
-    assert_eq!(bad["results"][0]["kind"], "Failure");
+    assert_eq!(bad["results"][0]["kind"], "Skipped");
+    let message = bad["results"][0]["message"].as_str().unwrap();
+    assert!(
+        message
+            .starts_with("allowed failure (continue_on_error): status: expected 201, actual 200"),
+        "{message}"
+    );
     let text = bad["results"][0]["text"].as_str().unwrap();
     assert!(text.contains("status: expected 201, actual 200"), "{text}");
     assert!(text.contains("$.count: expected > 5, actual 3"), "{text}");
     assert!(text.contains("mixed.yaml:23:15"), "{text}");
-    assert_eq!(case("broken")["results"][0]["kind"], "Error");
-    assert_eq!(case("never")["results"][0]["kind"], "Skipped");
+    // The failed step's exchange, as sent and as received, redacted.
+    let exchange = bad["system_out"].as_str().unwrap();
+    assert!(exchange.contains("> GET http://127.0.0.1:"), "{exchange}");
     assert!(
-        case("flaky")["system_out"]
-            .as_str()
-            .unwrap()
-            .contains("attempts: 2")
+        exchange.contains("> authorization: Bearer ••••••"),
+        "{exchange}"
     );
+    assert!(exchange.contains("< HTTP/1.1 200"), "{exchange}");
+    assert!(exchange.contains("\"count\": 3"), "{exchange}");
+    let broken = case("broken");
+    assert_eq!(broken["results"][0]["kind"], "Error");
     assert!(
-        case("ok")["system_out"]
+        broken["results"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("captured id = \"abc123\"")
+            .contains("could not connect"),
+        "{broken}"
+    );
+    assert_eq!(case("never")["results"][0]["kind"], "Skipped");
+    assert_eq!(
+        case("never")["results"][0]["message"],
+        "an earlier step failed"
+    );
+    assert_eq!(case("ok")["results"], serde_json::json!([]));
+    assert_eq!(case("flaky")["system_out"], "attempts: 2");
+    assert_eq!(
+        case("ok")["system_out"],
+        "captured id = \"abc123\"\ncaptured hidden = \"••••••\""
     );
 }
 
 #[test]
 fn the_json_report_matches_its_schema_and_says_everything() {
-    let (dir, _server, code, out) = run_mixed(&[]);
+    let (dir, server, code, out) = run_mixed(&[]);
     assert_eq!(code, 1, "{out}");
     let text = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
     let report: Value = serde_json::from_str(&text).unwrap();
@@ -118,23 +152,91 @@ fn the_json_report_matches_its_schema_and_says_everything() {
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
+    // The report reads back into the record it was written from.
+    let record: apiflow::record::RunRecord = serde_json::from_str(&text).unwrap();
+    assert_eq!(record.version, apiflow::record::RECORD_VERSION);
+    assert_eq!(report["version"], 2);
+    assert!(report["tool"].as_str().unwrap().starts_with("apiflow "));
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({
+            "workflows": 1, "workflows_passed": 0, "workflows_failed": 1,
+            "steps_passed": 4, "steps_failed": 2, "steps_skipped": 1
+        })
+    );
     let wf = &report["workflows"][0];
     assert_eq!(wf["status"], "failed");
     assert_eq!(wf["outputs"]["first_id"], "abc123");
     let steps = wf["steps"].as_array().unwrap();
-    assert_eq!(steps.len(), 6);
+    let titles: Vec<&str> = steps.iter().map(|s| s["title"].as_str().unwrap()).collect();
     assert_eq!(
-        steps[0]["captures"][1],
-        serde_json::json!({"name": "hidden", "secret": true, "value": null})
+        titles,
+        [
+            "ok", "loop [0]", "loop [1]", "flaky", "bad", "broken", "never"
+        ]
     );
-    assert_eq!(steps[1]["iterations"], 2);
-    assert_eq!(steps[1]["history"].as_array().unwrap().len(), 2);
-    assert_eq!(steps[2]["attempts"], 2);
-    assert_eq!(steps[2]["history"][0]["http_status"], 503);
-    assert_eq!(steps[3]["checks"]["failed"].as_array().unwrap().len(), 2);
-    assert_eq!(steps[4]["status"], "errored");
-    assert_eq!(steps[5]["skip_reason"], "an earlier step failed");
-    assert_eq!(report["summary"]["steps"]["skipped"], 1);
+    assert_eq!(
+        steps[0]["attempts"][0]["captures"][1],
+        serde_json::json!({"name": "hidden", "secret": true, "value": "••••••"})
+    );
+    assert_eq!(
+        (steps[1]["item"].clone(), steps[2]["item"].clone()),
+        (0.into(), 1.into())
+    );
+    // Retries: every attempt is kept, the first one's 503 included.
+    let flaky = &steps[3]["attempts"];
+    assert_eq!(flaky.as_array().unwrap().len(), 2);
+    assert_eq!(flaky[0]["exchanges"][0]["response"]["status"], 503);
+    assert_eq!(flaky[0]["status"], "failed");
+    assert_eq!(flaky[1]["status"], "passed");
+    // The allowed failure: both failed checks, typed, with the value actually compared.
+    let bad = &steps[4];
+    assert_eq!(bad["status"], "failed");
+    assert_eq!(bad["allowed_failure"], true);
+    let checks = bad["attempts"][0]["checks"].as_array().unwrap();
+    let failed: Vec<&Value> = checks.iter().filter(|c| c["passed"] == false).collect();
+    assert_eq!(failed.len(), 2, "{checks:?}");
+    assert_eq!(failed[0]["subject"], "status");
+    assert_eq!(failed[0]["expected"], 201);
+    assert_eq!(failed[0]["actual"], 200);
+    assert_eq!(failed[0]["location"]["line"], 23);
+    assert_eq!(failed[1]["subject"], "$.count");
+    assert_eq!(failed[1]["operator"], "gt");
+    assert_eq!(failed[1]["actual"], 3);
+    // Its exchange: the request as sent (the credential masked), the response with its body.
+    let hop = &bad["attempts"][0]["exchanges"][0];
+    let sent = hop["request"]["headers"].as_array().unwrap();
+    assert!(
+        sent.contains(&serde_json::json!({"name": "authorization", "value": "Bearer ••••••"})),
+        "{sent:?}"
+    );
+    assert_eq!(hop["response"]["status"], 200);
+    let body = hop["response"]["body"]["text"].as_str().unwrap();
+    assert_eq!(serde_json::from_str::<Value>(body).unwrap()["count"], 3);
+    // What the server received is what the report says was sent.
+    let received: Vec<Value> = server
+        .log()
+        .into_iter()
+        .filter(|r| r["path"] == "/echo")
+        .map(|r| r["query"].clone())
+        .collect();
+    assert_eq!(received, ["n=1", "n=2"]);
+    for (step, query) in steps[1..3].iter().zip(&received) {
+        let url = step["attempts"][0]["exchanges"][0]["request"]["url"]
+            .as_str()
+            .unwrap();
+        assert!(
+            url.ends_with(&format!("/echo?{}", query.as_str().unwrap())),
+            "{url}"
+        );
+    }
+    assert_eq!(steps[5]["status"], "errored");
+    let error = steps[5]["attempts"][0]["error"]["message"]
+        .as_str()
+        .unwrap();
+    assert!(error.contains("could not connect"), "{error}");
+    assert_eq!(steps[6]["status"], "skipped");
+    assert_eq!(steps[6]["skip_reason"], "an earlier step failed");
     // The same report also passes check-jsonschema, a validator no one here wrote.
     let status = std::process::Command::new(python())
         .args(["-m", "check_jsonschema", "--schemafile"])
@@ -151,7 +253,48 @@ fn the_json_report_matches_its_schema_and_says_everything() {
     let junit = std::fs::read_to_string(dir.path().join("out/junit.xml")).unwrap();
     for t in [&text, &junit, &out] {
         assert!(!t.contains("Pl4nted-Secret-Value-0123456789"), "{t}");
+        assert!(!t.contains("tok-9f8e7d6c5b4a"), "a secret capture: {t}");
     }
+}
+
+/// One GitHub workflow command (`::LEVEL k=v,k=v::message`), properties and message unescaped
+/// as the runner reads them.
+#[derive(Debug, PartialEq)]
+struct Annotation {
+    level: String,
+    props: std::collections::BTreeMap<String, String>,
+    message: String,
+}
+
+fn annotations(stdout: &str) -> Vec<Annotation> {
+    let unescape = |s: &str| {
+        s.replace("%0D", "\r")
+            .replace("%0A", "\n")
+            .replace("%3A", ":")
+            .replace("%2C", ",")
+            .replace("%25", "%")
+    };
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("::"))
+        .map(|l| {
+            let (head, message) = l.split_once("::").expect("a command has `::` twice");
+            let (level, props) = head.split_once(' ').unwrap_or((head, ""));
+            let props = props
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').expect("k=v");
+                    (k.to_owned(), unescape(v))
+                })
+                .collect();
+            Annotation {
+                level: level.to_owned(),
+                props,
+                message: unescape(message),
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -166,16 +309,68 @@ fn github_annotations_point_at_the_failing_lines() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let path = file.display().to_string();
-    assert!(stdout.contains(&format!("::error file={path},line=23,col=15,title=apiflow%3A bad::status: expected 201, actual 200")), "{stdout}");
-    assert!(
-        stdout.contains(&format!("::error file={path},line=24,col=")),
-        "{stdout}"
+    let found = annotations(&stdout);
+    let summary: Vec<(&str, &str, &str, &str)> = found
+        .iter()
+        .map(|a| {
+            (
+                a.level.as_str(),
+                a.props["line"].as_str(),
+                a.props["title"].as_str(),
+                a.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{stdout}");
+    assert!(found.iter().all(|a| a.props["file"] == path), "{found:?}");
+    // The allowed failure is a warning at each failed check; the step that broke an error.
+    assert_eq!(
+        summary[..2],
+        [
+            (
+                "warning",
+                "23",
+                "apiflow: bad",
+                "status: expected 201, actual 200"
+            ),
+            (
+                "warning",
+                "24",
+                "apiflow: bad",
+                "$.count: expected > 5, actual 3"
+            ),
+        ]
     );
+    assert_eq!(found[0].props["col"], "15");
+    assert_eq!((summary[2].0, summary[2].1), ("error", "25"));
+    assert!(summary[2].3.contains("could not connect"), "{stdout}");
     let plain = support::apiflow()
         .args(["run", file.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(!String::from_utf8_lossy(&plain.stdout).contains("::error"));
+    assert!(annotations(&String::from_utf8_lossy(&plain.stdout)).is_empty());
+}
+
+#[test]
+fn validation_errors_become_error_annotations() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "v.yaml",
+        "version: 1\nname: v\nsteps:\n  - request: { url: \"http://127.0.0.1:9/\" }\n    expect: { stauts: 200 }\n",
+    );
+    let out = support::apiflow()
+        .env("GITHUB_ACTIONS", "true")
+        .args(["run", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let found = annotations(&stdout);
+    assert_eq!(found.len(), 1, "{stdout}");
+    assert_eq!(found[0].level, "error");
+    assert_eq!(found[0].props["file"], file.display().to_string());
+    assert_eq!(found[0].props["line"], "5");
+    assert!(found[0].message.contains("stauts"), "{found:?}");
 }
 
 #[test]
@@ -321,4 +516,184 @@ fn a_progress_line_is_drawn_on_a_terminal_only() {
         .unwrap();
     let no_color = String::from_utf8_lossy(&out.stdout);
     assert!(!no_color.contains("\u{1b}[32m"), "NO_COLOR: {no_color}");
+}
+
+const EXCHANGE: &str = r#"version: 1
+name: exchange
+inputs:
+  base: { default: "BASE" }
+steps:
+  - id: first
+    request: { url: "{{ inputs.base }}/json" }
+    expect: { status: 200 }
+  - request:
+      method: POST
+      url: "{{ inputs.base }}/echo/items"
+      headers: { X-Trace: trace-77 }
+      json: { items: ITEMS }
+    expect:
+      status: 201
+      json: { "$.json.items[0]": 0 }
+"#;
+
+fn exchange_file(server: &TestServer, dir: &Dir) -> std::path::PathBuf {
+    let items: Vec<String> = (0..60).map(|i| i.to_string()).collect();
+    let text = EXCHANGE
+        .replace("BASE", &server.url)
+        .replace("ITEMS", &format!("[{}]", items.join(", ")));
+    dir.write("exchange.yaml", &text)
+}
+
+/// `... N more bytes (M more lines, -v shows them)` read back as (N, M).
+/// The marker under the response body excerpt (`< ... N more bytes`); the request body above
+/// it has its own.
+fn more_marker(out: &str) -> Option<(usize, usize)> {
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("< ...") && l.contains("-v shows them"))?;
+    let rest = line.split("... ").nth(1)?;
+    let (bytes, rest) = rest.split_once(" more bytes (")?;
+    let (lines, _) = rest.split_once(" more lines")?;
+    Some((bytes.parse().ok()?, lines.parse().ok()?))
+}
+
+#[test]
+fn a_failed_step_prints_its_full_exchange_in_every_mode() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    let file = exchange_file(&server, &dir);
+    let json = dir.path().join("r.json");
+    let (code, out, err) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--report",
+        &format!("json={}", json.display()),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    // Untitled: the rendered request line, never the template text.
+    let title = format!("POST {}/echo/items", server.url);
+    assert!(out.contains(&format!("✗ {title}")), "{out}");
+    assert!(!out.contains("{{"), "{out}");
+    assert!(out.contains("✗ status: expected 201, actual 200"), "{out}");
+    // The request as sent, every header; the response with its headers and a body excerpt.
+    assert!(
+        out.contains(&format!("> POST {}/echo/items", server.url)),
+        "{out}"
+    );
+    assert!(out.contains("> x-trace: trace-77"), "{out}");
+    assert!(out.contains("< HTTP/1.1 200"), "{out}");
+    assert!(out.contains("< content-type: application/json"), "{out}");
+    // The server got what the terminal says was sent.
+    let log = server.log();
+    let received = log.iter().find(|r| r["path"] == "/echo/items").unwrap();
+    assert_eq!(received["method"], "POST");
+    assert_eq!(received["headers"]["x-trace"], "trace-77");
+    // The excerpt says how much it left out, measured against the record's body.
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let step = &report["workflows"][0]["steps"][1];
+    assert_eq!(step["title"], title.as_str());
+    let body = step["attempts"][0]["exchanges"][0]["response"]["body"]["text"]
+        .as_str()
+        .unwrap();
+    let shown: usize = body.lines().take(40).map(|l| l.len() + 1).sum();
+    let (bytes, lines) = more_marker(&out).unwrap_or_else(|| panic!("no marker: {out}"));
+    assert_eq!(lines, body.lines().count() - 40, "{out}");
+    assert_eq!(bytes, body.len().saturating_sub(shown), "{out}");
+    // --quiet: the failed step in full and the summary; the passed step is left out.
+    let (code, quiet, _) = run(&["run", file.to_str().unwrap(), "--quiet"]);
+    assert_eq!(code, 1);
+    assert!(!quiet.contains("first"), "{quiet}");
+    for part in [
+        format!("✗ {title}").as_str(),
+        "✗ status: expected 201, actual 200",
+        "> x-trace: trace-77",
+        "< HTTP/1.1 200",
+        "-v shows them",
+        "✗ 1 workflow: 0 passed, 1 failed",
+    ] {
+        assert!(quiet.contains(part), "{part}: {quiet}");
+    }
+    // -v: every exchange, bodies whole.
+    let (_, verbose, _) = run(&["run", file.to_str().unwrap(), "-v"]);
+    assert!(!verbose.contains("-v shows them"), "{verbose}");
+    assert_eq!(more_marker(&verbose), None);
+    assert!(
+        verbose.contains(&format!("> GET {}/json", server.url)),
+        "{verbose}"
+    );
+    for line in body.lines() {
+        assert!(verbose.contains(line), "{line} missing under -v");
+    }
+}
+
+#[test]
+fn status_codes_are_coloured_by_whether_they_were_expected() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    let file = dir.write(
+        "colour.yaml",
+        &format!(
+            "version: 1\nname: colour\nsteps:\n  - id: gone\n    request: {{ url: \"{0}/status/404\" }}\n    expect: {{ status: 404 }}\n  - id: wrong\n    request: {{ url: \"{0}/status/200\" }}\n    expect: {{ status: 201 }}\n",
+            server.url
+        ),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("apiflow");
+    let command = format!("{} run {}", bin.display(), file.display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&out.stdout);
+    let line = |id: &str| {
+        tty.lines()
+            .find(|l| l.contains(id) && l.contains('→'))
+            .unwrap_or_else(|| panic!("{id}: {tty}"))
+            .to_owned()
+    };
+    assert!(
+        line("gone").contains("\u{1b}[32m404\u{1b}[0m"),
+        "expected 404 is green: {tty}"
+    );
+    assert!(
+        line("wrong").contains("\u{1b}[31m200\u{1b}[0m"),
+        "unexpected 200 is red: {tty}"
+    );
+}
+
+#[test]
+fn allowed_failures_are_reported_honestly() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    let file = dir.write(
+        "allowed.yaml",
+        &format!(
+            "version: 1\nname: allowed\nsteps:\n  - id: optional\n    continue_on_error: true\n    request: {{ url: \"{0}/status/500\" }}\n    expect: {{ status: 200 }}\n  - id: after\n    request: {{ url: \"{0}/json\" }}\n",
+            server.url
+        ),
+    );
+    let junit = dir.path().join("j.xml");
+    let (code, out, _) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--report",
+        &format!("junit={}", junit.display()),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("! optional"), "{out}");
+    assert!(
+        out.contains("passed (failures allowed) · 1 passed, 1 failed, 0 skipped"),
+        "{out}"
+    );
+    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
+    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
+    assert!(ok, "{parsed}");
+    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    let case = &suites[0]["cases"][0];
+    assert_eq!(case["results"][0]["kind"], "Skipped", "{case}");
+    assert_eq!(
+        case["results"][0]["message"],
+        "allowed failure (continue_on_error): status: expected 200, actual 500"
+    );
+    assert_eq!(suites[0]["failures"], 0);
 }

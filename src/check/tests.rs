@@ -142,13 +142,12 @@ fn json_checks_on_a_non_json_body_fail_clearly() {
         vec![Op::Exists(true), Op::Eq(lit(1.into()))],
     );
     let failures = run(&[c], &resp);
-    assert_eq!(failures.len(), 1);
-    let actual = failures[0]
-        .actual
-        .as_ref()
-        .and_then(|v| v.as_str())
-        .unwrap();
-    assert!(actual.starts_with("<html>"), "{actual}");
+    assert_eq!(failures.len(), 1, "one failure, whatever the operators");
+    // Nothing was compared (the record's `actual` is absent); the message shows the body.
+    assert_eq!(failures[0].operator, "json");
+    assert_eq!(failures[0].actual, None);
+    let message = failures[0].message.as_deref().unwrap();
+    assert!(message.starts_with("not JSON: <html>"), "{message}");
 }
 
 #[test]

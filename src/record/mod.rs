@@ -15,7 +15,13 @@ pub const RECORD_VERSION: u32 = 2;
 
 /// A whole run: every workflow, in the order they were given.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[schemars(
+    title = "apiflow JSON report (record version 2)",
+    extend("$id" = "https://apiflow.dev/schemas/report.schema.json")
+)]
 pub struct RunRecord {
+    #[schemars(extend("const" = 2))]
     pub version: u32,
     pub tool: String,
     /// RFC 3339, UTC.
@@ -30,6 +36,7 @@ pub struct RunRecord {
 
 /// Counts over workflows and steps.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[schemars(deny_unknown_fields)]
 pub struct Totals {
     pub workflows: usize,
     pub workflows_passed: usize,
@@ -41,6 +48,7 @@ pub struct Totals {
 
 /// One workflow file's run.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct WorkflowRecord {
     pub index: usize,
     pub path: String,
@@ -58,6 +66,7 @@ pub struct WorkflowRecord {
 
 /// How many steps (and `for_each` items) ended each way.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[schemars(deny_unknown_fields)]
 pub struct StepCounts {
     pub passed: usize,
     /// Failed or errored, `continue_on_error` ones included.
@@ -102,6 +111,7 @@ impl StepStatus {
 
 /// Where something was written: `file:line:column`.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[schemars(deny_unknown_fields)]
 pub struct Location {
     /// Shared by every location in one file: built once per workflow, not per check.
     pub file: std::sync::Arc<str>,
@@ -127,6 +137,7 @@ impl std::fmt::Display for Location {
 
 /// One step, or one item of a `for_each` step (each item is its own entry).
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct StepRecord {
     /// Position among the workflow's steps (`finally` steps continue the count).
     pub index: usize,
@@ -166,6 +177,7 @@ impl StepRecord {
 
 /// One attempt of a step (`retry` makes several).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct AttemptRecord {
     pub attempt: u32,
     pub status: Option<StepStatus>,
@@ -202,6 +214,7 @@ impl AttemptRecord {
 
 /// Why a step (or a workflow) could not be carried out.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ErrorRecord {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,6 +223,7 @@ pub struct ErrorRecord {
 
 /// One check, held or not, with the value actually compared.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CheckRecord {
     /// `status`, `header content-type`, `$.rules`, `body`, `duration`, `cookie NAME`,
     /// `xpath EXPR`, `capture NAME`, `assert`, `retry until`.
@@ -230,6 +244,7 @@ pub struct CheckRecord {
 
 /// A value kept from a response.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CaptureRecord {
     pub name: String,
     pub secret: bool,
@@ -239,6 +254,7 @@ pub struct CaptureRecord {
 
 /// One HTTP request as sent on the wire and what came back.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct HopRecord {
     /// Why apiflow sent it when the step did not ask for it: `auth provider NAME`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -251,6 +267,7 @@ pub struct HopRecord {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RequestRecord {
     pub method: String,
     pub url: String,
@@ -262,6 +279,7 @@ pub struct RequestRecord {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ResponseRecord {
     pub status: u16,
     pub version: String,
@@ -273,6 +291,7 @@ pub struct ResponseRecord {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[schemars(deny_unknown_fields)]
 pub struct Header {
     pub name: String,
     pub value: String,
@@ -280,6 +299,7 @@ pub struct Header {
 
 /// A body, redacted, then cut to a bound.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct BodyRecord {
     /// The body's full size in bytes.
     pub size: u64,

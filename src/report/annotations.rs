@@ -1,5 +1,6 @@
 //! GitHub Actions annotations (`::error file=…,line=…::…`) for every failure and every
-//! validation error, pointing at the line of the workflow file where it was written.
+//! validation error, pointing at the line of the workflow file where it was written; a failure
+//! allowed by `continue_on_error` is a `::warning`.
 //!
 //! Values reach this writer already redacted (the record is); escaping comes after.
 
@@ -64,29 +65,46 @@ fn escape_property(s: &str) -> String {
 }
 
 fn annotation(file: &str, line: u32, col: u32, title: &str, message: &str) -> String {
+    annotation_at("error", file, line, col, title, message)
+}
+
+fn annotation_at(
+    level: &str,
+    file: &str,
+    line: u32,
+    col: u32,
+    title: &str,
+    message: &str,
+) -> String {
     format!(
-        "::error file={},line={line},col={col},title={}::{}\n",
+        "::{level} file={},line={line},col={col},title={}::{}\n",
         escape_property(file),
         escape_property(title),
         escape_data(message)
     )
 }
 
-fn at(loc: &Location, title: &str, message: &str) -> String {
-    annotation(&loc.file, loc.line, loc.column, title, message)
+fn at(level: &str, loc: &Location, title: &str, message: &str) -> String {
+    annotation_at(level, &loc.file, loc.line, loc.column, title, message)
 }
 
 impl Reporter for GithubAnnotations {
     fn on_event(&self, event: &Event<'_>) {
         let text = match event {
-            Event::StepFinished { step, .. } if step.fails_workflow() => {
+            Event::StepFinished { step, .. } if step.status.is_failure() => {
                 let Some(last) = step.last() else { return };
                 let title = format!("apiflow: {}", step.title);
+                // A failure `continue_on_error` allows is shown, but does not fail the run.
+                let level = if step.allowed_failure {
+                    "warning"
+                } else {
+                    "error"
+                };
                 let mut text = String::new();
                 if let Some(e) = &last.error {
                     match &e.location {
-                        Some(loc) => text.push_str(&at(loc, &title, &e.message)),
-                        None => text.push_str(&at(&step.location, &title, &e.message)),
+                        Some(loc) => text.push_str(&at(level, loc, &title, &e.message)),
+                        None => text.push_str(&at(level, &step.location, &title, &e.message)),
                     }
                 }
                 for c in last.failed_checks() {
@@ -101,7 +119,7 @@ impl Reporter for GithubAnnotations {
                         describe(&c.operator, &c.expected),
                         actual
                     );
-                    text.push_str(&at(&c.location, &title, &message));
+                    text.push_str(&at(level, &c.location, &title, &message));
                 }
                 text
             }
@@ -109,7 +127,7 @@ impl Reporter for GithubAnnotations {
                 Some(e) => {
                     let title = format!("apiflow: {}", workflow.name);
                     match &e.location {
-                        Some(loc) => at(loc, &title, &e.message),
+                        Some(loc) => at("error", loc, &title, &e.message),
                         None => format!(
                             "::error title={}::{}\n",
                             escape_property(&title),

@@ -56,7 +56,8 @@ fn test_case(wf: &WorkflowRecord, step: &StepRecord) -> TestCase {
             s.set_message(xml_safe(&format!(
                 "allowed failure (continue_on_error): {}",
                 headline(step)
-            )));
+            )))
+            .set_description(xml_safe(&details(step)));
             s
         }
         StepStatus::Failed | StepStatus::Errored => {

@@ -1,6 +1,8 @@
 //! The human report: a line per step, failures expanded with where each check was written and
-//! the exchange that failed; `-v` shows every hop as sent and received; `--quiet` keeps only
-//! the failed steps (in full) and the summary.
+//! the full exchange that failed (every hop, every header as sent and received, a body excerpt
+//! that says how much it left out); `-v` shows every step's exchange with whole bodies;
+//! `--quiet` keeps only the failed steps (in full) and the summary. A status code is green or
+//! red by whether the step's status check held, uncoloured when it has none.
 //!
 //! Each workflow's lines are buffered and written as one block when it finishes whenever
 //! several run at once (so lines never interleave) or `--quiet` may drop them.
@@ -14,8 +16,8 @@ use crate::check::matcher::describe;
 use crate::check::show;
 use crate::duration::human;
 use crate::record::{
-    BodyRecord, CheckRecord, HopRecord, Location, StepRecord, StepStatus, WorkflowRecord,
-    WorkflowStatus,
+    AttemptRecord, BodyRecord, CheckRecord, HopRecord, Location, StepRecord, StepStatus,
+    WorkflowRecord, WorkflowStatus,
 };
 use crate::run::event::{Event, Reporter};
 
@@ -91,13 +93,7 @@ impl TerminalReporter {
                 line.push_str(&format!("  {}", s.dim(&target)));
             }
             if let Some(resp) = &hop.response {
-                let code = resp.status.to_string();
-                // A status is an error only when the step failed because of it.
-                let code = match r.status {
-                    StepStatus::Passed => s.green(&code),
-                    _ if resp.status >= 400 => s.red(&code),
-                    _ => code,
-                };
+                let code = self.status_code(resp.status, status_held(r));
                 line.push_str(&format!(" → {code}"));
             }
         }
@@ -152,9 +148,11 @@ impl TerminalReporter {
                 ));
             }
         }
+        // The full exchange as sent and received (under `-v` it was printed above the line).
         if self.verbosity != Verbosity::Verbose {
-            for hop in &last.exchanges {
-                out.push_str(&self.hop(hop, false));
+            let held = status_held(r);
+            for (n, hop) in last.exchanges.iter().enumerate() {
+                out.push_str(&self.hop(hop, final_hop(&last.exchanges, n).then_some(held)));
             }
         }
         out
@@ -180,8 +178,20 @@ impl TerminalReporter {
         )
     }
 
-    /// One hop: the request line, headers and body when the record has them, the response.
-    fn hop(&self, hop: &HopRecord, all_headers: bool) -> String {
+    /// A status code coloured by whether the step's status check held (plain without one).
+    fn status_code(&self, status: u16, held: Option<bool>) -> String {
+        let code = status.to_string();
+        match held {
+            Some(true) => self.style.green(&code),
+            Some(false) => self.style.red(&code),
+            None => self.style.bold(&code),
+        }
+    }
+
+    /// One hop: the request line, every header and the body as sent (when the record has
+    /// them), then the response. `verdict` is set for the step's final response: whether its
+    /// status was the one expected.
+    fn hop(&self, hop: &HopRecord, verdict: Option<Option<bool>>) -> String {
         let s = self.style;
         let mut out = String::new();
         if let Some(p) = &hop.purpose {
@@ -194,10 +204,8 @@ impl TerminalReporter {
             s.bold(&req.method),
             req.url
         ));
-        if all_headers {
-            for h in &req.headers {
-                out.push_str(&format!("{PAD}{} {}: {}\n", s.cyan(">"), h.name, h.value));
-            }
+        for h in &req.headers {
+            out.push_str(&format!("{PAD}{} {}: {}\n", s.cyan(">"), h.name, h.value));
         }
         if let Some(b) = &req.body {
             out.push_str(&self.body(">", b));
@@ -208,16 +216,14 @@ impl TerminalReporter {
                     "{PAD}{} {} {} {}\n",
                     s.cyan("<"),
                     r.version,
-                    s.bold(&r.status.to_string()),
+                    self.status_code(r.status, verdict.flatten()),
                     s.dim(&format!(
                         "({})",
                         human(std::time::Duration::from_secs_f64(r.duration_ms / 1000.0))
                     ))
                 ));
                 for h in &r.headers {
-                    if all_headers || h.name.eq_ignore_ascii_case("content-type") {
-                        out.push_str(&format!("{PAD}{} {}: {}\n", s.cyan("<"), h.name, h.value));
-                    }
+                    out.push_str(&format!("{PAD}{} {}: {}\n", s.cyan("<"), h.name, h.value));
                 }
                 if let Some(b) = &r.body {
                     out.push_str(&self.body("<", b));
@@ -248,23 +254,14 @@ impl TerminalReporter {
             EXCERPT_LINES
         };
         let mut out = String::new();
-        let total = text.lines().count();
+        let mut shown = 0;
         for line in text.lines().take(limit) {
             out.push_str(&format!("{PAD}{mark} {line}\n"));
+            shown += line.len() + 1;
         }
-        let hidden_lines = total.saturating_sub(limit);
-        if hidden_lines > 0 || b.omitted > 0 {
-            let mut more = Vec::new();
-            if hidden_lines > 0 {
-                more.push(format!("{hidden_lines} more lines"));
-            }
-            if b.omitted > 0 {
-                more.push(format!("{} more bytes not kept", b.omitted));
-            }
-            out.push_str(&format!(
-                "{PAD}{mark} {}\n",
-                s.dim(&format!("… ({})", more.join(", ")))
-            ));
+        let hidden_lines = text.lines().count().saturating_sub(limit);
+        if let Some(more) = more_text(hidden_lines, text.len().saturating_sub(shown), b.omitted) {
+            out.push_str(&format!("{PAD}{mark} {}\n", s.dim(&more)));
         }
         out
     }
@@ -281,8 +278,9 @@ impl TerminalReporter {
                 _ => format!("{} (attempt {})", r.title, n + 1),
             };
             out.push_str(&format!("    {} {}\n", s.cyan("·"), s.dim(&label)));
-            for hop in &a.exchanges {
-                out.push_str(&self.hop(hop, true));
+            let held = status_held_in(a);
+            for (n, hop) in a.exchanges.iter().enumerate() {
+                out.push_str(&self.hop(hop, final_hop(&a.exchanges, n).then_some(held)));
             }
         }
         out
@@ -351,6 +349,37 @@ impl Reporter for TerminalReporter {
             }
             Event::RunStarted { .. } | Event::RunFinished { .. } => {}
         }
+    }
+}
+
+/// Whether the status checks of the step's last attempt held; `None` when it has none.
+fn status_held(r: &StepRecord) -> Option<bool> {
+    r.last().and_then(status_held_in)
+}
+
+fn status_held_in(a: &AttemptRecord) -> Option<bool> {
+    let mut checks = a.checks.iter().filter(|c| c.subject == "status").peekable();
+    checks.peek()?;
+    Some(checks.all(|c| c.passed))
+}
+
+/// Whether hop `n` is the step's own final request (not a token request, not a redirect).
+fn final_hop(hops: &[HopRecord], n: usize) -> bool {
+    hops.iter().rposition(|h| h.purpose.is_none()) == Some(n)
+}
+
+/// The line closing a cut body: how much is not shown, and whether `-v` would show it.
+/// `hidden_bytes` were left out of the excerpt, `not_kept` bytes were never recorded.
+fn more_text(hidden_lines: usize, hidden_bytes: usize, not_kept: u64) -> Option<String> {
+    let total = hidden_bytes as u64 + not_kept;
+    match (hidden_lines, not_kept) {
+        (0, 0) => None,
+        (0, _) => Some(format!(
+            "... {total} more bytes (not kept: reports keep 64 KiB of a body)"
+        )),
+        (lines, _) => Some(format!(
+            "... {total} more bytes ({lines} more lines, -v shows them)"
+        )),
     }
 }
 

@@ -27,10 +27,10 @@ impl WorkflowRun<'_> {
                 } else {
                     "request"
                 };
-                let step_name = step
-                    .id
-                    .as_deref()
-                    .map_or_else(|| "this step".to_owned(), |id| format!("step `{id}`"));
+                let step_name = step.id.as_deref().map_or_else(
+                    || format!("step \"{}\"", super::step::static_title(step)),
+                    |id| format!("step `{id}`"),
+                );
                 return Attempt::errored(self.error_at(
                     format!("{step_name}, `{section}.{field}`: {}", error.message),
                     error.pos,

@@ -30,9 +30,13 @@ pub async fn run_workflow(
         path: &path,
         name: &wf.name,
     });
-    let session = Arc::new(Session::new(Arc::clone(&ctx.http), wf.cookies));
-    let run = WorkflowRun::new(ctx, wf, index, inputs, session, Sink::Report);
+    let jar = ctx.jar_file.as_ref().map(|j| j.start()).unwrap_or_default();
+    let session = Arc::new(Session::with_jar(Arc::clone(&ctx.http), wf.cookies, jar));
+    let run = WorkflowRun::new(ctx, wf, index, inputs, Arc::clone(&session), Sink::Report);
     let (record, _, _) = run.run().await;
+    if let Some(j) = &ctx.jar_file {
+        j.finish(index, session.jar());
+    }
     ctx.reporter
         .on_event(&Event::WorkflowFinished { workflow: &record });
     record
