@@ -131,10 +131,7 @@ fn list_never_shows_a_secret_inputs_default() {
         text.contains("default \"us-south\""),
         "a plain default is shown: {text}"
     );
-    assert!(
-        text.contains(&format!("default {}", support_mask())),
-        "{text}"
-    );
+    assert!(text.contains("default ••••••"), "{text}");
 }
 
 fn support_mask() -> &'static str {
