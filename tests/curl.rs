@@ -650,7 +650,6 @@ fn curl_apiflow_and_the_exported_command_send_the_same_requests() {
 }
 
 #[test]
-#[ignore = "needs `max_redirects`, `body: { file }` and no Referer on redirects (the http helper's work)"]
 fn commands_needing_the_http_helpers_keys() {
     run_cases(&[
         case(&["-L", "{URL}/redirect"], &[]),
@@ -756,6 +755,14 @@ fn unsupported_options_are_errors_that_name_them() {
         (&["-d", "@-", "http://h/"][..], "@-"),
         (&["-b", "cookies.txt", "http://h/"][..], "cookie file"),
         (&["http://a/", "http://b/"][..], "2 URLs"),
+        (
+            &["-F", "password=pw-never-shown;x", "http://h/"][..],
+            "--form-string",
+        ),
+        (
+            &["-H", "Bearer pw-never-shown", "http://h/"][..],
+            "not a header",
+        ),
     ] {
         let out = apiflow()
             .args(["import", "curl", "--"])
@@ -765,6 +772,7 @@ fn unsupported_options_are_errors_that_name_them() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(named), "{args:?}: {err}");
+        assert!(!err.contains("pw-never-shown"), "{err}");
         assert!(out.stdout.is_empty());
     }
     for text in [
@@ -895,4 +903,30 @@ steps:
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn every_recipe_in_the_repository_exports_to_commands_bash_accepts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows");
+    let out = apiflow()
+        .args(["export", "curl"])
+        .arg(&root)
+        .env("IBMCLOUD_API_KEY", "never-printed-key")
+        .output()
+        .unwrap();
+    let script = String::from_utf8_lossy(&out.stdout).into_owned();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("cannot be exported"), "{err}");
+    assert!(!script.contains("never-printed-key"));
+    assert!(script.matches("\ncurl \\\n").count() >= 10, "{script}");
+    let check = Command::new("bash")
+        .args(["-n", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }

@@ -76,6 +76,11 @@ impl RefPath {
 }
 
 impl Object for RefPath {
+    // Plain: renders, and serializes into a JSON body, as its reference text.
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key
             .as_str()
@@ -198,10 +203,12 @@ impl Exporter<'_> {
                     }
                 }
                 for c in &r.captures {
-                    let v = self.reference(
+                    self.reference(
                         &var_name(&c.name),
                         format!("`{}`, captured by step `{label}`", c.name),
                     );
+                    // A path object, so `{{ rule.name }}` is `$RULE_NAME` rather than an error.
+                    let v = Value::from_object(RefPath(vec![c.name.clone()]));
                     self.scope.set_name(&c.name, v);
                 }
             }
@@ -252,7 +259,7 @@ impl Exporter<'_> {
                 .find(|(n, _)| n == name)
                 .is_some_and(|(_, t)| t.as_literal().is_some());
             let value =
-                if super::import::is_secret_header(name) && !literal && !value.contains(REF_OPEN) {
+                if super::inputs::is_secret_header(name) && !literal && !value.contains(REF_OPEN) {
                     // A credential that came from an input given on the command line or the
                     // environment: its value stays out of the command.
                     let v = self.reference(&var_name(name), format!("the `{name}` header"));
@@ -404,19 +411,31 @@ pub fn export(
     for step in wf.all_steps() {
         e.step(wf, step, only);
     }
-    // Only the variables the printed commands read.
-    let used: Vec<String> = e
-        .out
-        .variables
-        .keys()
-        .filter(|v| {
-            let r = reference(v);
-            e.out.steps.iter().any(|s| {
-                s.command.contains(&format!("\"${v}\"")) || format!("{:?}", s.request).contains(&r)
-            })
-        })
-        .cloned()
-        .collect();
-    e.out.variables.retain(|k, _| used.contains(k));
+    // Exactly the variables the printed commands read, each with where its value comes from.
+    let mut used = BTreeMap::new();
+    for step in &e.out.steps {
+        for name in references_in(&step.command) {
+            let why = e.out.variables.get(&name).cloned().unwrap_or_else(|| {
+                "a value known only when the workflow runs (a response or a captured value)".into()
+            });
+            used.insert(name, why);
+        }
+    }
+    e.out.variables = used;
     Ok(e.out)
+}
+
+/// The `"$NAME"` references of a quoted command.
+fn references_in(command: &str) -> Vec<String> {
+    command
+        .split("\"$")
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty() && rest[name.len()..].starts_with('"')).then_some(name)
+        })
+        .collect()
 }
