@@ -31,10 +31,11 @@ pub mod exit {
     pub const INTERRUPTED: i32 = 130;
 }
 
-/// The stack of the thread running the program and of the runtime's workers: includes and
-/// nested steps recurse (bounded by the loader's depth limits), which the default stacks
-/// (8 MiB main, 2 MiB workers) do not hold at the deepest chains allowed.
-pub const STACK_BYTES: usize = 128 * 1024 * 1024;
+/// The stack of the runtime's worker threads (`--jobs`): includes and nested steps recurse
+/// (bounded by the loader's depth limits), which the default 2 MiB does not hold at the
+/// deepest chains allowed; `main.rs` gives the main thread the same. Untouched pages cost no
+/// memory.
+pub const STACK_BYTES: usize = 64 * 1024 * 1024;
 
 pub fn main(cli: Cli) -> i32 {
     let secrets = Redactor::new();
