@@ -20,11 +20,15 @@ pub enum Command {
         /// Workflow files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        select: Select,
     },
     /// List workflows, their steps and the inputs they need.
     List {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        select: Select,
     },
     /// Serve the IBM Cloud emulator (IAM, API keys, SCC Configuration API) on loopback.
     Sandbox(SandboxArgs),
@@ -36,6 +40,62 @@ pub enum Command {
     },
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+    /// Turn a command from documentation into a workflow step.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print a workflow's request steps as commands of another tool.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Write a starter folder: a workflow, `.env.example` and a CI example.
+    Init {
+        /// The folder to write into (created if missing; default: the current folder).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// A curl command, as arguments after `--` or pasted on stdin, printed as a step.
+    Curl(ImportCurlArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportCurlArgs {
+    /// Print a whole, valid workflow instead of one step.
+    #[arg(long)]
+    pub workflow: bool,
+    /// curl's arguments (after `--`); without them the command is read from stdin.
+    #[arg(last = true, allow_hyphen_values = true, value_name = "CURL-ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Each request step as a curl command (secrets as "$NAME" shell references).
+    Curl(ExportCurlArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportCurlArgs {
+    /// A workflow file (or a folder of them).
+    pub path: PathBuf,
+    /// Only the request step with this id.
+    #[arg(long, value_name = "ID")]
+    pub step: Option<String>,
+    /// An input value, NAME=VALUE (repeatable); secret inputs stay references.
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+}
+
+/// Which of the files found in folders are taken (`validate` and `list`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct Select {
+    /// Skip files whose path matches GLOB (`*`, `?`, `**`; repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also list the files that were skipped, and why.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +147,9 @@ pub struct RunArgs {
     /// Workflow files, or folders searched for *.yaml / *.yml.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Skip files whose path matches GLOB (`*`, `?`, `**`; repeatable).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// An input value, NAME=VALUE (repeatable).
     #[arg(long = "input", short = 'i', value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,

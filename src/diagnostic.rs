@@ -48,6 +48,16 @@ impl Diagnostic {
         self
     }
 
+    /// Renders the diagnostic as a warning: something that loads but probably is not what the
+    /// author meant.
+    pub fn render_warning(&self, style: Style) -> String {
+        let text = self.render(style, "");
+        match text.strip_prefix(&style.red_bold("error")) {
+            Some(rest) => format!("{}{rest}", style.yellow("warning")),
+            None => text,
+        }
+    }
+
     /// Renders the diagnostic; `indent` prefixes every line (used inside step reports).
     pub fn render(&self, style: Style, indent: &str) -> String {
         let mut out = format!(

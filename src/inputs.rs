@@ -15,6 +15,8 @@ use crate::source::Loc;
 #[derive(Default, Debug)]
 pub struct InputSources {
     pub given: BTreeMap<String, GivenInput>,
+    /// The names given with `--input`, checked against what the workflows declare.
+    pub from_args: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -27,8 +29,18 @@ pub struct GivenInput {
 impl InputSources {
     /// Adds an input file: later files override earlier ones, `--input` overrides all.
     pub fn add_file(&mut self, path: &Path) -> Result<(), String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read input file `{}`: {e}", path.display()))?;
+        let text =
+            crate::source::read_text(path, crate::source::MAX_DATA_BYTES).map_err(|(e, pos)| {
+                match pos {
+                    Some(p) => format!(
+                        "input file `{}`:{}:{}: {e}",
+                        path.display(),
+                        p.line,
+                        p.column
+                    ),
+                    None => format!("input file: {e}"),
+                }
+            })?;
         let is_dotenv = path.extension().is_some_and(|e| e == "env")
             || path
                 .file_name()
@@ -80,6 +92,7 @@ impl InputSources {
             return Err(format!("`--input {arg}`: the name is empty"));
         }
         let secret = self.given.get(k.trim()).is_some_and(|g| g.secret);
+        self.from_args.push(k.trim().to_owned());
         self.given.insert(
             k.trim().to_owned(),
             GivenInput {
@@ -121,6 +134,34 @@ fn secret_text(v: &serde_json::Value) -> String {
     v.as_str()
         .map(str::to_owned)
         .unwrap_or_else(|| v.to_string())
+}
+
+/// Warnings for `--input` names that no workflow of the run declares: an optional input with a
+/// mistyped name would otherwise be silently ignored.
+pub fn undeclared_args(
+    workflows: &[std::sync::Arc<Workflow>],
+    sources: &InputSources,
+) -> Vec<String> {
+    let declared: Vec<&str> = workflows
+        .iter()
+        .flat_map(|w| w.inputs.iter().map(|i| i.name.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for name in &sources.from_args {
+        if declared.contains(&name.as_str()) || out.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let hint = match crate::suggest::did_you_mean(name, declared.iter().copied()) {
+            Some(near) => format!(" — did you mean `{near}`? (a typo?)"),
+            None if declared.is_empty() => " (the workflows take no inputs)".to_owned(),
+            None => format!(" (inputs: {})", declared.join(", ")),
+        };
+        out.push((
+            name.clone(),
+            format!("`--input {name}` is not an input of any workflow being run{hint}"),
+        ));
+    }
+    out.into_iter().map(|(_, m)| m).collect()
 }
 
 /// The inputs of a top-level workflow; every missing required input is reported.

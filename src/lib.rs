@@ -7,6 +7,7 @@
 pub mod app;
 pub mod check;
 pub mod cli;
+pub mod curl;
 
 pub mod diagnostic;
 pub mod duration;

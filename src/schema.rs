@@ -78,7 +78,10 @@ pub fn workflow_schema() -> Value {
             ),
             ("name", json!({ "type": "string" })),
             ("if", expression.clone()),
-            ("for_each", expression.clone()),
+            (
+                "for_each",
+                json!({ "anyOf": [expression.clone(), object(keys::FOR_EACH, vec![("file", json!({ "type": "string" }))], &["file"])] }),
+            ),
             ("retry", r("retry")),
             ("timeout", r("duration")),
             ("continue_on_error", json!({ "type": "boolean" })),
@@ -112,7 +115,10 @@ pub fn workflow_schema() -> Value {
             ("headers", text_map.clone()),
             ("json", json!({})),
             ("form", text_map.clone()),
-            ("body", json!({ "type": "string" })),
+            (
+                "body",
+                json!({ "anyOf": [text.clone(), object(keys::BODY_FILE, vec![("file", json!({ "type": "string" })), ("content_type", json!({ "type": "string" }))], &["file"])] }),
+            ),
             (
                 "multipart",
                 map_of(
@@ -131,6 +137,15 @@ pub fn workflow_schema() -> Value {
             ),
             ("timeout", r("duration")),
             ("follow_redirects", json!({ "type": "boolean" })),
+            (
+                "max_redirects",
+                json!({ "type": "integer", "minimum": 0, "maximum": crate::http::MAX_REDIRECTS_CAP }),
+            ),
+            ("max_body", r("size")),
+            (
+                "cookies",
+                json!({ "anyOf": [{ "const": false }, text_map.clone()] }),
+            ),
             ("verify_tls", json!({ "type": "boolean" })),
             ("ca_file", json!({ "type": "string" })),
         ],
@@ -149,10 +164,12 @@ pub fn workflow_schema() -> Value {
             ] }),
             ),
             ("headers", map_of(r("matcher"))),
+            ("cookies", map_of(r("matcher"))),
             (
                 "json",
                 json!({ "type": "object", "propertyNames": { "pattern": "^\\$" }, "additionalProperties": r("matcher") }),
             ),
+            ("xpath", map_of(r("matcher"))),
             ("body", r("matcher")),
             ("schema", json!({ "type": "object" })),
             ("max_duration", r("duration")),
@@ -168,6 +185,7 @@ pub fn workflow_schema() -> Value {
             ("body", json!({ "type": "boolean" })),
             ("regex", json!({ "type": "string" })),
             ("cookie", json!({ "type": "string" })),
+            ("xpath", json!({ "type": "string" })),
             ("group", json!({ "type": ["integer", "string"] })),
             ("secret", json!({ "type": "boolean" })),
             ("optional", json!({ "type": "boolean" })),
@@ -256,6 +274,7 @@ pub fn workflow_schema() -> Value {
                 json!({ "type": "object", "propertyNames": names }),
             ),
             ("timeout", r("duration")),
+            ("cookies", json!({ "type": "boolean" })),
         ],
         &["version", "name", "steps"],
     );
@@ -282,6 +301,13 @@ pub fn workflow_schema() -> Value {
         "$defs".into(),
         json!({
             "duration": duration,
+            "size": {
+                "description": "64MiB, 512KiB, 1GB, or a number of bytes.",
+                "oneOf": [
+                    { "type": "string", "pattern": "^\\s*[0-9.]+\\s*([kKmMgG](i?[bB])?|[bB])?\\s*$" },
+                    { "type": "integer", "minimum": 0 }
+                ]
+            },
             "matcher": { "description": "A plain value (equality) or a map of operators, all of which must hold.", "anyOf": [r("operators"), {}] },
             "operators": operators,
             "step": step,

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use super::{exit, load_all, out_style, report_diagnostics};
+use crate::cli::Select;
 use crate::report::output::Output;
 
-pub(super) fn validate(paths: &[PathBuf], output: &Output) -> i32 {
-    match load_all(paths) {
+pub(super) fn validate(paths: &[PathBuf], select: &Select, output: &Output) -> i32 {
+    match load_all(paths, select, output) {
         Ok(workflows) => {
             let s = out_style();
             for w in &workflows {
@@ -31,8 +32,8 @@ pub(super) fn validate(paths: &[PathBuf], output: &Output) -> i32 {
     }
 }
 
-pub(super) fn list(paths: &[PathBuf], output: &Output) -> i32 {
-    let workflows = match load_all(paths) {
+pub(super) fn list(paths: &[PathBuf], select: &Select, output: &Output) -> i32 {
+    let workflows = match load_all(paths, select, output) {
         Ok(w) => w,
         Err(errors) => {
             report_diagnostics(output, &errors);
@@ -58,8 +59,11 @@ pub(super) fn list(paths: &[PathBuf], output: &Output) -> i32 {
             if let Some(e) = &i.env {
                 notes.push(format!("env {e}"));
             }
-            if let Some(d) = &i.default {
-                notes.push(format!("default {d}"));
+            match &i.default {
+                // A secret's default is as secret as any value it may take.
+                Some(_) if i.secret => notes.push("default ********".to_owned()),
+                Some(d) => notes.push(format!("default {d}")),
+                None => {}
             }
             text.push_str(&format!(
                 "  input {}  {}\n",

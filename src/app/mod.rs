@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+mod curl;
+mod init;
 mod inspect;
 mod run;
 mod sandbox;
@@ -12,9 +14,10 @@ mod signals;
 
 pub use run::shard_of;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Select};
 use crate::diagnostic::Diagnostic;
-use crate::load::{Loader, discover::discover};
+use crate::load::Loader;
+use crate::load::discover::{Discovered, Excludes, discover_with};
 use crate::model::{Action, Workflow};
 use crate::report::output::Output;
 use crate::report::style::Style;
@@ -30,6 +33,7 @@ pub mod exit {
 
 pub fn main(cli: Cli) -> i32 {
     let secrets = Redactor::new();
+    crate::load::register_secrets_with(secrets.clone());
     let output = Arc::new(Output::stdio(secrets.clone()));
     // One workflow file runs its steps one after another: a single-threaded runtime does that
     // with less memory. Several files at once (`--jobs`) and the sandbox use every core.
@@ -41,7 +45,11 @@ pub fn main(cli: Cli) -> i32 {
     let mut builder = if sequential {
         tokio::runtime::Builder::new_current_thread()
     } else {
-        tokio::runtime::Builder::new_multi_thread()
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        // Includes and nested steps recurse (bounded by the loader's depth limits); the
+        // default 2 MiB worker stack is too small for the deepest chains it allows.
+        b.thread_stack_size(32 * 1024 * 1024);
+        b
     };
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
@@ -51,8 +59,8 @@ pub fn main(cli: Cli) -> i32 {
         }
     };
     match cli.command {
-        Command::Validate { paths } => inspect::validate(&paths, &output),
-        Command::List { paths } => inspect::list(&paths, &output),
+        Command::Validate { paths, select } => inspect::validate(&paths, &select, &output),
+        Command::List { paths, select } => inspect::list(&paths, &select, &output),
         Command::Run(args) => runtime.block_on(run::run(args, output)),
         Command::Sandbox(args) => runtime.block_on(sandbox::sandbox(args, output)),
         Command::Schema { report: false } => {
@@ -63,6 +71,9 @@ pub fn main(cli: Cli) -> i32 {
             output.out(&crate::report::json::schema());
             exit::OK
         }
+        Command::Import(crate::cli::ImportCommand::Curl(args)) => curl::import(args, &output),
+        Command::Export(crate::cli::ExportCommand::Curl(args)) => curl::export(args, &output),
+        Command::Init { dir } => init::init(dir, &output),
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             let mut buf = Vec::new();
@@ -101,20 +112,47 @@ pub(crate) fn report_diagnostics(output: &Output, diagnostics: &[Diagnostic]) {
     ));
 }
 
-/// Discovers and loads every file; `Err` carries the diagnostics (exit 2).
-pub(crate) fn load_all(paths: &[PathBuf]) -> Result<Vec<Arc<Workflow>>, Vec<Diagnostic>> {
-    let (files, missing) = discover(paths);
+/// Discovers and loads every file; `Err` carries the diagnostics (exit 2). With `select.verbose`
+/// the files left out of a folder are listed on stderr.
+pub(crate) fn load_all(
+    paths: &[PathBuf],
+    select: &Select,
+    output: &Output,
+) -> Result<Vec<Arc<Workflow>>, Vec<Diagnostic>> {
+    let excludes = Excludes::new(&select.exclude).map_err(|e| vec![Diagnostic::new(e)])?;
+    let Discovered {
+        files,
+        missing,
+        skipped,
+    } = discover_with(paths, &excludes);
+    if select.verbose && !skipped.is_empty() {
+        let s = err_style();
+        let text: String = skipped
+            .iter()
+            .map(|(p, why)| format!("{} skipped {}: {why}\n", s.dim("·"), p.display()))
+            .collect();
+        output.err(&text);
+    }
     let mut errors: Vec<Diagnostic> = missing
         .iter()
         .map(|p| Diagnostic::new(format!("no such file or folder: `{}`", p.display())))
         .collect();
     if files.is_empty() && missing.is_empty() {
         errors.push(Diagnostic::new(
-            "no workflow files (*.yaml, *.yml) found in the given paths",
+            "no workflow files (*.yaml, *.yml with a top-level `version` key) found in the given paths",
         ));
     }
     let mut loader = Loader::new();
     let workflows: Vec<Arc<Workflow>> = files.iter().filter_map(|f| loader.load(f)).collect();
+    if !loader.warnings.is_empty() {
+        let style = err_style();
+        let text: String = loader
+            .warnings
+            .iter()
+            .map(|d| d.render_warning(style) + "\n")
+            .collect();
+        output.err(&text);
+    }
     errors.extend(loader.errors);
     if !errors.is_empty() {
         return Err(errors);

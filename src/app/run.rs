@@ -19,7 +19,11 @@ use crate::run::{DEFAULT_MAX_BODY, Interrupt, RunContext, run_workflow};
 
 pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     let secrets = output.secrets().clone();
-    let workflows = match load_all(&args.paths) {
+    let select = crate::cli::Select {
+        exclude: args.exclude.clone(),
+        verbose: args.verbose,
+    };
+    let workflows = match load_all(&args.paths, &select, &output) {
         Ok(w) => w,
         Err(errors) => {
             report_diagnostics(&output, &errors);
@@ -48,14 +52,21 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     }
     let mut overlay = BTreeMap::new();
     for f in &args.env_files {
-        match std::fs::read_to_string(f)
-            .map_err(|e| e.to_string())
+        match crate::source::read_text(f, crate::source::MAX_DATA_BYTES)
+            .map_err(|(e, _)| e)
             .and_then(|t| crate::inputs::parse_dotenv(&t))
         {
             Ok(vars) => overlay.extend(vars),
             Err(e) => problems.push(Diagnostic::new(format!("env file `{}`: {e}", f.display()))),
         }
     }
+    // `--cookie-jar FILE`: read before anything runs (a missing file is an empty jar).
+    let jar_file = args.cookie_jar.as_ref().and_then(|path| {
+        crate::http::JarFile::load(path, &secrets)
+            .map_err(|e| problems.push(Diagnostic::new(e)))
+            .ok()
+            .map(Arc::new)
+    });
     if !problems.is_empty() {
         report_diagnostics(&output, &problems);
         return exit::INVALID;
@@ -80,6 +91,15 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     };
     crate::environment::set_overlay(overlay);
 
+    let typos = crate::inputs::undeclared_args(&workflows, &sources);
+    if !typos.is_empty() {
+        let s = err_style();
+        let text: String = typos
+            .iter()
+            .map(|t| format!("{}: {t}\n", s.yellow("warning")))
+            .collect();
+        output.err(&text);
+    }
     let mut resolved = Vec::with_capacity(workflows.len());
     let mut missing = Vec::new();
     for w in &workflows {
@@ -141,8 +161,9 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         max_body: args.max_body.unwrap_or(DEFAULT_MAX_BODY),
         full_exchanges: verbosity == Verbosity::Verbose,
         cookie_jar: args.cookie_jar.clone(),
+        jar_file,
     });
-    let signals = tokio::spawn(watch_signals(ctx.interrupt.clone(), Arc::clone(&output)));
+    let signals = watch_signals(ctx.interrupt.clone(), Arc::clone(&output));
 
     let started = std::time::Instant::now();
     let started_at = time::OffsetDateTime::now_utc()
@@ -152,7 +173,15 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         workflows: workflows.len(),
     });
     let records = run_all(&ctx, &workflows, resolved, jobs, args.fail_fast).await;
-    signals.abort();
+    drop(signals);
+    // Written after every run, failed or interrupted ones too.
+    let jar_saved = match ctx.jar_file.as_ref().map(|j| j.save()) {
+        Some(Err(e)) => {
+            output.err(&format!("error: {e}\n"));
+            false
+        }
+        _ => true,
+    };
     if let Some(s) = sandbox {
         s.stop().await;
     }
@@ -169,6 +198,9 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     reporter.on_event(&Event::RunFinished { run: &run });
     summary_line(&output, &run);
     let mut code = exit_code(&run);
+    if !jar_saved {
+        code = code.max(exit::FAILED);
+    }
     if let Some(run) = collector.and_then(|c| c.take()) {
         for (kind, path) in &args.reports {
             let text = match kind {

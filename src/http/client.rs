@@ -1,18 +1,35 @@
 //! The reqwest-backed client: one connection pool per distinct transport setting, created on
-//! first use and reused by every request of the run.
+//! first use and reused by every request of the run. It sends exactly one request per call
+//! (redirects are the session's job) and reads the response body up to a bound.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::session::{WireBody, WireRequest};
 use super::{PreparedBody, PreparedPart, PreparedRequest, Response, Transport, TransportError};
 
 /// Default bound on one request when neither the step nor the defaults set `timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+const USER_AGENT: &str = concat!("apiflow/", env!("CARGO_PKG_VERSION"));
+
+/// What the client stack asks for when the request does not say (for the wire record).
+const ACCEPT_ENCODING: &str = "gzip, deflate, br";
+
+/// The settings a pool is built from. `https` is part of the key so that a run that only
+/// speaks plain HTTP never builds a TLS configuration (no certificate store is read).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct PoolKey {
+    https: bool,
+    verify_tls: bool,
+    ca_file: Option<PathBuf>,
+}
+
 #[derive(Default)]
 pub struct HttpClient {
-    clients: Mutex<HashMap<Transport, reqwest::Client>>,
+    clients: Mutex<HashMap<PoolKey, reqwest::Client>>,
 }
 
 impl HttpClient {
@@ -20,132 +37,274 @@ impl HttpClient {
         Self::default()
     }
 
-    fn client(&self, t: &Transport) -> Result<reqwest::Client, TransportError> {
+    fn client(&self, t: &Transport, https: bool) -> Result<reqwest::Client, TransportError> {
+        let key = PoolKey {
+            https,
+            verify_tls: t.verify_tls,
+            ca_file: t.ca_file.clone(),
+        };
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = clients.get(t) {
+        if let Some(c) = clients.get(&key) {
             return Ok(c.clone());
         }
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("apiflow/", env!("CARGO_PKG_VERSION")))
-            .redirect(if t.follow_redirects {
-                reqwest::redirect::Policy::limited(10)
-            } else {
-                reqwest::redirect::Policy::none()
-            })
-            .danger_accept_invalid_certs(!t.verify_tls)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .tcp_nodelay(true);
-        if let Some(path) = &t.ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                TransportError::Tls(format!("cannot read `{}`: {e}", path.display()))
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                TransportError::Tls(format!(
-                    "`{}` is not a PEM certificate bundle: {e}",
-                    path.display()
-                ))
-            })?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let client = builder
-            .build()
-            .map_err(|e| TransportError::Other(root_cause(&e)))?;
-        clients.insert(t.clone(), client.clone());
+        let client = build(&key)?;
+        clients.insert(key, client.clone());
         Ok(client)
     }
 
-    pub async fn send(&self, req: &PreparedRequest) -> Result<Response, TransportError> {
-        let client = self.client(&req.transport)?;
-        let method = reqwest::Method::from_bytes(req.method.as_bytes())
-            .map_err(|_| TransportError::Other(format!("invalid HTTP method `{}`", req.method)))?;
+    /// Sends one request (no redirect is followed) and reads its body, decoded, up to
+    /// `max_body` bytes. Once the request could be built, it is returned as it went on the
+    /// wire, with the response or why none came.
+    pub async fn send(
+        &self,
+        req: &PreparedRequest,
+        max_body: u64,
+    ) -> Result<(WireRequest, Result<Response, TransportError>), TransportError> {
         let timeout = req.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let mut builder = client.request(method, req.url.clone()).timeout(timeout);
-        for (name, value) in &req.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let has_content_type = req
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
-        builder = match &req.body {
-            PreparedBody::None => builder,
-            PreparedBody::Bytes {
-                bytes,
-                content_type,
-            } => {
-                if let (Some(ct), false) = (content_type, has_content_type) {
-                    builder = builder.header("content-type", *ct);
-                }
-                builder.body(bytes.clone())
-            }
-            PreparedBody::Multipart(parts) => builder.multipart(multipart(parts).await?),
-            PreparedBody::File { .. } => {
-                return Err(TransportError::Other(
-                    "file bodies are sent by the session".into(),
-                ));
-            }
+        let built = async {
+            let client = self.client(&req.transport, req.url.scheme() == "https")?;
+            let (request, wire) = build_request(&client, req).await?;
+            Ok::<_, TransportError>((client, request, wire))
         };
+        let (client, request, wire) = built.await?;
         let started = Instant::now();
-        let response = builder.send().await.map_err(|e| classify(&e, timeout))?;
-        let status = response.status().as_u16();
-        let version = format!("{:?}", response.version());
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = response.bytes().await.map_err(|e| classify(&e, timeout))?;
-        let duration = started.elapsed();
-        Ok(Response::new(
-            status,
-            version,
-            headers,
-            body.to_vec(),
-            duration,
-        ))
+        let exchange = async {
+            let response = client
+                .execute(request)
+                .await
+                .map_err(|e| classify(&e, timeout))?;
+            read_response(response, max_body, timeout, started).await
+        };
+        // The timeout bounds the whole exchange, the body included.
+        let result = match tokio::time::timeout(timeout, exchange).await {
+            Ok(r) => r,
+            Err(_) => Err(TransportError::Timeout(timeout)),
+        };
+        Ok((wire, result))
     }
 }
 
-async fn multipart(parts: &[PreparedPart]) -> Result<reqwest::multipart::Form, TransportError> {
+/// The request to send, and its record: every header as it goes on the wire, including those
+/// the client stack adds (`host`, `user-agent`, `accept`, `accept-encoding`,
+/// `content-length`).
+async fn build_request(
+    client: &reqwest::Client,
+    req: &PreparedRequest,
+) -> Result<(reqwest::Request, WireRequest), TransportError> {
+    let method = reqwest::Method::from_bytes(req.method.as_bytes())
+        .map_err(|_| TransportError::Other(format!("invalid HTTP method `{}`", req.method)))?;
+    let mut builder = client.request(method, req.url.clone());
+    for (name, value) in &req.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let has = |name: &str| {
+        req.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let body = match &req.body {
+        PreparedBody::None => WireBody::None,
+        PreparedBody::Bytes {
+            bytes,
+            content_type,
+        } => {
+            if let (Some(ct), false) = (content_type, has("content-type")) {
+                builder = builder.header("content-type", *ct);
+            }
+            builder = builder.body(bytes.clone());
+            WireBody::Bytes(Arc::from(bytes.as_slice()))
+        }
+        PreparedBody::File { path, content_type } => {
+            let (file, len) = open(path).await?;
+            if !has("content-type") {
+                builder = builder.header("content-type", guess_type(path, content_type));
+            }
+            // Streamed from the file: memory does not grow with its size.
+            builder = builder
+                .header("content-length", len)
+                .body(reqwest::Body::from(file));
+            WireBody::File {
+                path: path.clone(),
+                bytes: len,
+            }
+        }
+        PreparedBody::Multipart(parts) => {
+            let (form, listed) = multipart(parts).await?;
+            builder = builder.multipart(form);
+            WireBody::Multipart(listed)
+        }
+    };
+    let request = builder
+        .build()
+        .map_err(|e| TransportError::Other(root_cause(&e)))?;
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(request.headers().len() + 5);
+    if let Some(host) = req.url.host_str() {
+        let host = match req.url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_owned(),
+        };
+        headers.push(("host".into(), host));
+    }
+    for (name, value) in request.headers() {
+        headers.push((
+            name.as_str().to_owned(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        ));
+    }
+    let present = |headers: &[(String, String)], name: &str| {
+        headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    for (name, value) in [
+        ("user-agent", USER_AGENT),
+        ("accept", "*/*"),
+        ("accept-encoding", ACCEPT_ENCODING),
+    ] {
+        if !present(&headers, name) {
+            headers.push((name.into(), value.into()));
+        }
+    }
+    if let Some(len) = request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .map(<[u8]>::len)
+        .filter(|_| !present(&headers, "content-length"))
+    {
+        headers.push(("content-length".into(), len.to_string()));
+    }
+    let wire = WireRequest {
+        method: req.method.clone(),
+        url: req.url.clone(),
+        headers,
+        body,
+    };
+    Ok((request, wire))
+}
+
+async fn open(path: &std::path::Path) -> Result<(tokio::fs::File, u64), TransportError> {
+    let unreadable =
+        |e: std::io::Error| TransportError::Other(format!("cannot read `{}`: {e}", path.display()));
+    let file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    let len = file.metadata().await.map_err(unreadable)?.len();
+    Ok((file, len))
+}
+
+fn build(key: &PoolKey) -> Result<reqwest::Client, TransportError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        // Redirects are followed by the session, which sees and records every hop.
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .tcp_nodelay(true);
+    if !key.https {
+        // Plain HTTP only: an empty root store, so no system certificate is loaded. The
+        // session picks a pool per hop, so an https hop never uses this one.
+        return builder
+            .tls_certs_only(Vec::<reqwest::Certificate>::new())
+            .build()
+            .map_err(|e| TransportError::Other(root_cause(&e)));
+    }
+    builder = builder.tls_danger_accept_invalid_certs(!key.verify_tls);
+    if let Some(path) = &key.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| TransportError::Tls(format!("cannot read `{}`: {e}", path.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            TransportError::Tls(format!(
+                "`{}` is not a PEM certificate bundle: {e}",
+                path.display()
+            ))
+        })?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder
+        .build()
+        .map_err(|e| TransportError::Other(root_cause(&e)))
+}
+
+/// Status, headers, and the body decoded and bounded: a gzip bomb or an endless chunked body
+/// stops at `max_body` bytes, so memory never grows with what the server sends.
+async fn read_response(
+    mut response: reqwest::Response,
+    max_body: u64,
+    timeout: Duration,
+    started: Instant,
+) -> Result<Response, TransportError> {
+    let status = response.status().as_u16();
+    let version = format!("{:?}", response.version());
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    if response.content_length().is_some_and(|n| n > max_body) {
+        return Err(TransportError::TooLarge(max_body));
+    }
+    let capacity = response.content_length().unwrap_or(0).min(max_body);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, timeout))? {
+        if body.len() as u64 + chunk.len() as u64 > max_body {
+            return Err(TransportError::TooLarge(max_body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Response::new(
+        status,
+        version,
+        headers,
+        body,
+        started.elapsed(),
+    ))
+}
+
+fn guess_type(path: &std::path::Path, given: &Option<String>) -> String {
+    given.clone().unwrap_or_else(|| {
+        mime_guess::from_path(path)
+            .first_or_octet_stream()
+            .to_string()
+    })
+}
+
+/// A multipart form whose file parts are streamed from disk, and its parts as listed for
+/// reports (name, and the value or the file's path).
+async fn multipart(
+    parts: &[PreparedPart],
+) -> Result<(reqwest::multipart::Form, Vec<(String, String)>), TransportError> {
     let mut form = reqwest::multipart::Form::new();
+    let mut listed = Vec::with_capacity(parts.len());
     for part in parts {
         form = match part {
-            PreparedPart::Text { name, value } => form.text(name.clone(), value.clone()),
+            PreparedPart::Text { name, value } => {
+                listed.push((name.clone(), value.clone()));
+                form.text(name.clone(), value.clone())
+            }
             PreparedPart::File {
                 name,
                 path,
                 content_type,
             } => {
-                let bytes = tokio::fs::read(path).await.map_err(|e| {
-                    TransportError::Other(format!("cannot read `{}`: {e}", path.display()))
-                })?;
+                let (file, len) = open(path).await?;
                 let file_name = path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let mime = content_type.clone().unwrap_or_else(|| {
-                    mime_guess::from_path(path)
-                        .first_or_octet_stream()
-                        .to_string()
-                });
-                let p = reqwest::multipart::Part::bytes(bytes)
+                let mime = guess_type(path, content_type);
+                let p = reqwest::multipart::Part::stream_with_length(file, len)
                     .file_name(file_name)
                     .mime_str(&mime)
                     .map_err(|e| {
                         TransportError::Other(format!("invalid content type `{mime}`: {e}"))
                     })?;
+                listed.push((name.clone(), format!("file {}", path.display())));
                 form.part(name.clone(), p)
             }
         };
     }
-    Ok(form)
+    Ok((form, listed))
 }
 
 /// Classifies by reqwest's typed predicates; the message is the innermost cause, for people.
@@ -153,8 +312,6 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
     let cause = root_cause(e);
     if e.is_timeout() {
         TransportError::Timeout(timeout)
-    } else if e.is_redirect() {
-        TransportError::TooManyRedirects
     } else if e.is_connect() {
         // Certificate problems surface here too; the innermost cause names them.
         TransportError::Connect(cause)

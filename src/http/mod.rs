@@ -2,9 +2,15 @@
 //! reqwest is named only in `client.rs`.
 
 mod client;
+mod jar;
+mod jar_file;
+mod redirect;
 mod session;
 
 pub use client::HttpClient;
+pub use jar::Jar;
+pub use jar_file::JarFile;
+pub use redirect::{MAX_REDIRECTS_CAP, take_userinfo};
 pub use session::{Exchange, Hop, SendError, SendPolicy, Session, WireBody, WireRequest};
 
 use std::path::PathBuf;
@@ -50,9 +56,12 @@ pub enum PreparedPart {
     },
 }
 
-/// Client-level settings: requests that share them share a connection pool.
+/// Client-level settings: requests that share the TLS ones (and the scheme) share a
+/// connection pool.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub struct Transport {
+    /// Informational: redirects are followed by the session per its `SendPolicy`, and no
+    /// pool follows any.
     pub follow_redirects: bool,
     pub verify_tls: bool,
     pub ca_file: Option<PathBuf>,
@@ -157,7 +166,13 @@ pub enum TransportError {
     Connect(String),
     Timeout(Duration),
     Tls(String),
-    TooManyRedirects,
+    /// More redirects than `max_redirects` (the limit given).
+    TooManyRedirects(u32),
+    /// A redirect that is not followed: an unusable `Location`, or a 307/308 that would
+    /// re-send the body to another origin.
+    Redirect(String),
+    /// The decoded body is larger than the bound given (`max_body`).
+    TooLarge(u64),
     Body(String),
     Other(String),
 }
@@ -170,7 +185,15 @@ impl std::fmt::Display for TransportError {
                 write!(f, "no response within {}", crate::duration::human(*d))
             }
             TransportError::Tls(m) => write!(f, "TLS error: {m}"),
-            TransportError::TooManyRedirects => write!(f, "too many redirects"),
+            TransportError::TooManyRedirects(max) => {
+                write!(f, "too many redirects (more than {max})")
+            }
+            TransportError::Redirect(m) => write!(f, "redirect not followed: {m}"),
+            TransportError::TooLarge(max) => write!(
+                f,
+                "response body larger than {} (raise `max_body` or `--max-body`)",
+                crate::size::human(*max)
+            ),
             TransportError::Body(m) => write!(f, "failed to read the response body: {m}"),
             TransportError::Other(m) => write!(f, "request failed: {m}"),
         }

@@ -1,12 +1,11 @@
 //! One workflow run's HTTP state over the run's shared connection pools: its cookie jar, and
 //! redirects followed here (not inside the client) so that every hop is seen, recorded,
 //! cookie-jarred and stripped of credentials when it leaves the origin.
-//!
-//! INTERFACE (implemented by the HTTP rework; the runner codes against these signatures).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use super::{HttpClient, PreparedRequest, Response, TransportError};
+use super::jar::{Jar, register_value};
+use super::{HttpClient, PreparedRequest, Response, TransportError, redirect};
 use crate::secrets::Redactor;
 
 /// How one request is sent: limits and what the step asked for.
@@ -50,6 +49,8 @@ pub enum WireBody {
 pub struct Hop {
     pub request: WireRequest,
     pub response: Option<Arc<Response>>,
+    /// Why this hop got no response (a timeout, a refused connection, a body too large).
+    pub error: Option<String>,
 }
 
 /// The hops of one `send`, the last one's response being the final response.
@@ -85,14 +86,30 @@ pub struct SendError {
 pub struct Session {
     client: Arc<HttpClient>,
     cookies_enabled: bool,
+    jar: Mutex<Jar>,
 }
 
 impl Session {
     pub fn new(client: Arc<HttpClient>, cookies_enabled: bool) -> Self {
+        Self::with_jar(client, cookies_enabled, Jar::new())
+    }
+
+    /// A session whose jar starts with `jar` (`--cookie-jar`).
+    pub fn with_jar(client: Arc<HttpClient>, cookies_enabled: bool, jar: Jar) -> Self {
         Self {
             client,
             cookies_enabled,
+            jar: Mutex::new(jar),
         }
+    }
+
+    /// The jar as it is now.
+    pub fn jar(&self) -> Jar {
+        self.lock_jar().clone()
+    }
+
+    fn lock_jar(&self) -> std::sync::MutexGuard<'_, Jar> {
+        self.jar.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sends `req`, following redirects per `policy`, filling the jar from every response and
@@ -103,23 +120,148 @@ impl Session {
         policy: &SendPolicy,
         secrets: &Redactor,
     ) -> Result<Exchange, SendError> {
-        let _ = (policy, secrets, self.cookies_enabled);
-        match self.client.send(req).await {
-            Ok(r) => Ok(Exchange {
-                hops: vec![Hop {
-                    request: WireRequest {
-                        method: req.method.clone(),
-                        url: req.url.clone(),
-                        headers: req.headers.clone(),
-                        body: WireBody::None,
-                    },
-                    response: Some(Arc::new(r)),
-                }],
-            }),
-            Err(error) => Err(SendError {
-                error,
-                exchange: Exchange::default(),
-            }),
+        let mut current = req.clone();
+        redirect::take_userinfo(&mut current.url, &mut current.headers, secrets);
+        // The request's own cookies (`request.cookies`, a `Cookie` header) are merged with
+        // the jar's on every hop that stays on the first origin; they win on the same name.
+        let own_cookies = take_cookie_pairs(&mut current.headers);
+        let origin = current.url.origin();
+        let max_redirects = policy.max_redirects.min(redirect::MAX_REDIRECTS_CAP);
+        let mut exchange = Exchange::default();
+        let mut left_origin = false;
+        loop {
+            let mut hop = current.clone();
+            if !left_origin {
+                let jar = if self.cookies_enabled && policy.send_jar_cookies {
+                    self.lock_jar().request_pairs(&hop.url)
+                } else {
+                    Vec::new()
+                };
+                if let Some(cookie) = cookie_header(jar, &own_cookies) {
+                    hop.headers.push(("Cookie".into(), cookie));
+                }
+            }
+            let (request, result) = match self.client.send(&hop, policy.max_body).await {
+                Ok(sent) => sent,
+                Err(error) => return Err(SendError { error, exchange }),
+            };
+            let response = match result {
+                Ok(r) => Arc::new(r),
+                Err(error) => {
+                    exchange.hops.push(Hop {
+                        request,
+                        response: None,
+                        error: Some(error.to_string()),
+                    });
+                    return Err(SendError { error, exchange });
+                }
+            };
+            self.take_cookies(&hop.url, &response, secrets);
+            exchange.hops.push(Hop {
+                request,
+                response: Some(Arc::clone(&response)),
+                error: None,
+            });
+            if !policy.follow_redirects {
+                return Ok(exchange);
+            }
+            let next = redirect::next(
+                &current,
+                response.status,
+                response.header("location"),
+                secrets,
+            );
+            match next {
+                Ok(None) => return Ok(exchange),
+                Ok(Some(next)) => {
+                    if exchange.hops.len() as u32 > max_redirects {
+                        return Err(SendError {
+                            error: TransportError::TooManyRedirects(max_redirects),
+                            exchange,
+                        });
+                    }
+                    left_origin |= next.url.origin() != origin;
+                    current = next;
+                }
+                Err(error) => return Err(SendError { error, exchange }),
+            }
         }
+    }
+
+    /// Every `Set-Cookie` of a response goes into the jar (unless the jar is off); its values
+    /// are credentials either way.
+    fn take_cookies(&self, url: &url::Url, response: &Response, secrets: &Redactor) {
+        let mut any = false;
+        for header in response.header_all("set-cookie") {
+            any = true;
+            if let Some((_, value)) = header.split(';').next().and_then(|p| p.split_once('=')) {
+                register_value(value.trim(), secrets);
+            }
+        }
+        if any && self.cookies_enabled {
+            self.lock_jar()
+                .store(url, response.header_all("set-cookie"));
+        }
+    }
+}
+
+/// Removes the request's `Cookie` headers, returning their `name=value` pairs.
+fn take_cookie_pairs(headers: &mut Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    headers.retain(|(name, value)| {
+        if !name.eq_ignore_ascii_case("cookie") {
+            return true;
+        }
+        for pair in value.split(';') {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
+            }
+            let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+            pairs.push((n.trim().to_owned(), v.trim().to_owned()));
+        }
+        false
+    });
+    pairs
+}
+
+/// One `Cookie` header: the jar's pairs, then the request's own (which replace the jar's of
+/// the same name).
+fn cookie_header(jar: Vec<(String, String)>, own: &[(String, String)]) -> Option<String> {
+    let mut pairs: Vec<(String, String)> = jar
+        .into_iter()
+        .filter(|(n, _)| !own.iter().any(|(o, _)| o == n))
+        .collect();
+    pairs.extend(own.iter().cloned());
+    if pairs.is_empty() {
+        return None;
+    }
+    Some(
+        pairs
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_cookies_replace_the_jars_of_the_same_name() {
+        let mut headers = vec![
+            ("Accept".to_owned(), "*/*".to_owned()),
+            ("Cookie".to_owned(), "a=1; b=2".to_owned()),
+        ];
+        let own = take_cookie_pairs(&mut headers);
+        assert_eq!(headers.len(), 1);
+        let jar = vec![
+            ("b".to_owned(), "jar".to_owned()),
+            ("c".to_owned(), "3".to_owned()),
+        ];
+        assert_eq!(cookie_header(jar, &own).unwrap(), "c=3; a=1; b=2");
+        assert_eq!(cookie_header(Vec::new(), &[]), None);
     }
 }

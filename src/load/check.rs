@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use marked_yaml::Node;
+use super::yaml::Node;
 
 use super::keys;
 use super::lowerer::Lowerer;
@@ -11,6 +11,7 @@ use crate::jsonpath::Query;
 use crate::model::{Capture, CaptureSource, Check, JsonType, Matcher, Op, RegexGroup, Subject};
 use crate::source::Pos;
 use crate::template::ValueTemplate;
+use crate::xpath::XPath;
 
 impl Lowerer<'_> {
     pub(super) fn expect(&mut self, node: &Node) -> Vec<Check> {
@@ -50,6 +51,24 @@ impl Lowerer<'_> {
                         }
                     }
                 }
+                "cookies" => {
+                    let Some(map) = value.as_mapping() else {
+                        self.error(
+                            yaml::pos(value),
+                            "`cookies` must be a mapping of cookie names to matchers",
+                        );
+                        continue;
+                    };
+                    for (name, m) in map.iter() {
+                        if let Some(matcher) = self.matcher(m) {
+                            checks.push(Check {
+                                subject: Subject::Cookie(name.as_str().to_owned()),
+                                matcher,
+                                pos: yaml::scalar_pos(name),
+                            });
+                        }
+                    }
+                }
                 "json" => {
                     let Some(map) = value.as_mapping() else {
                         self.error(
@@ -59,6 +78,7 @@ impl Lowerer<'_> {
                         continue;
                     };
                     for (path, m) in map.iter() {
+                        self.length_hint(path);
                         let query = self.jsonpath(path.as_str(), yaml::scalar_pos(path));
                         let matcher = self.matcher(m);
                         if let (Some(q), Some(matcher)) = (query, matcher) {
@@ -66,6 +86,26 @@ impl Lowerer<'_> {
                                 subject: Subject::Json(q),
                                 matcher,
                                 pos: yaml::scalar_pos(path),
+                            });
+                        }
+                    }
+                }
+                "xpath" => {
+                    let Some(map) = value.as_mapping() else {
+                        self.error(
+                            yaml::pos(value),
+                            "`xpath` must be a mapping of XPath expressions to matchers",
+                        );
+                        continue;
+                    };
+                    for (expr, m) in map.iter() {
+                        let xpath = self.xpath(expr.as_str(), yaml::scalar_pos(expr));
+                        let matcher = self.matcher(m);
+                        if let (Some(x), Some(matcher)) = (xpath, matcher) {
+                            checks.push(Check {
+                                subject: Subject::XPath(x),
+                                matcher,
+                                pos: yaml::scalar_pos(expr),
                             });
                         }
                     }
@@ -111,6 +151,17 @@ impl Lowerer<'_> {
         checks
     }
 
+    fn xpath(&mut self, text: &str, pos: Pos) -> Option<XPath> {
+        match XPath::compile(text) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                let d = self.error(pos, e);
+                d.width = text.chars().count().max(1);
+                None
+            }
+        }
+    }
+
     fn jsonpath(&mut self, text: &str, pos: Pos) -> Option<Query> {
         match Query::parse(text) {
             Ok(q) => Some(q),
@@ -133,6 +184,23 @@ impl Lowerer<'_> {
         }
     }
 
+    /// `$.items.length` selects a member named `length` (JSONPath has no such function); the
+    /// author almost always meant the `length` matcher.
+    fn length_hint(&mut self, path: &yaml::Scalar) {
+        let text = path.as_str();
+        let Some(base) = text.strip_suffix(".length") else {
+            return;
+        };
+        let d = self.warn(
+            yaml::scalar_pos(path),
+            format!("`{text}` selects a member named `length`, not the number of items"),
+        );
+        d.width = text.chars().count();
+        d.help = Some(format!(
+            "to check the count write `{base}: {{ length: N }}`"
+        ));
+    }
+
     /// `200`, `[200, 201]`, `2xx`, or a matcher map.
     fn status_matcher(&mut self, node: &Node) -> Option<Matcher> {
         let pos = yaml::pos(node);
@@ -147,11 +215,17 @@ impl Lowerer<'_> {
                     ops: vec![(Op::StatusClass(class), pos)],
                 });
             }
-            if !s.may_coerce()
-                || text
-                    .parse::<u16>()
-                    .map_or(true, |c| !(100..=599).contains(&c))
-            {
+            let is_code = text.parse::<u16>().is_ok_and(|c| (100..=599).contains(&c));
+            if !s.may_coerce() && is_code {
+                let d = self.error(
+                    pos,
+                    format!("`status: \"{text}\"` is a string, and a status is a number"),
+                );
+                d.width = text.len() + 2;
+                d.help = Some(format!("write it without quotes: `status: {text}`"));
+                return None;
+            }
+            if !s.may_coerce() || !is_code {
                 let d = self.error(pos, format!("`status` must be a status code, a list of codes or a class such as `2xx`, not `{text}`"));
                 d.width = text.len().max(1);
                 return None;
@@ -298,13 +372,10 @@ impl Lowerer<'_> {
         {
             Some(file) => {
                 let path = self.file_path(file, "`schema.file`")?;
-                let text = match std::fs::read_to_string(&path) {
+                let text = match crate::source::read_text(&path, crate::source::MAX_DATA_BYTES) {
                     Ok(t) => t,
-                    Err(e) => {
-                        self.error(
-                            yaml::pos(file),
-                            format!("cannot read schema `{}`: {e}", path.display()),
-                        );
+                    Err((e, _)) => {
+                        self.error(yaml::pos(file), format!("schema: {e}"));
                         return None;
                     }
                 };
@@ -391,6 +462,10 @@ impl Lowerer<'_> {
             }
             "header" => CaptureSource::Header(self.string(node, "`header`")?.to_ascii_lowercase()),
             "cookie" => CaptureSource::Cookie(self.string(node, "`cookie`")?),
+            "xpath" => {
+                let text = self.string(node, "`xpath`")?;
+                CaptureSource::XPath(self.xpath(&text, yaml::pos(node))?)
+            }
             "status" => CaptureSource::Status,
             "body" => CaptureSource::Body,
             _ => {

@@ -46,6 +46,10 @@ pub const TOP: &[Key] = &[
         "Named templates evaluated at the end; shown in the JSON report and returned to an including workflow.",
     ),
     k("timeout", "A bound on the whole workflow, e.g. `5m`."),
+    k(
+        "cookies",
+        "`false` turns the workflow's cookie jar off (no cookie is kept or sent from it).",
+    ),
 ];
 
 pub const INPUT: &[Key] = &[
@@ -98,14 +102,17 @@ pub const STEP: &[Key] = &[
         "id",
         "`[a-z_][a-z0-9_]*`, unique in the file; needed to refer to the step as `steps.ID`.",
     ),
-    k("name", "The title shown in reports."),
+    k(
+        "name",
+        "The title shown in reports; may hold templates (inside `for_each` they see `item` and `index`).",
+    ),
     k(
         "if",
         "A bare expression: the step is skipped unless it is true.",
     ),
     k(
         "for_each",
-        "A bare expression giving a list: the step runs once per item (`item`, `index`).",
+        "A bare expression giving a list, or `{ file: PATH }` (CSV, JSON, YAML): the step runs once per item (`item`, `index`), every item even when one fails.",
     ),
     k(
         "retry",
@@ -134,6 +141,11 @@ pub const STEP: &[Key] = &[
     k("with", "The included workflow's inputs."),
     k("sleep", "Wait, e.g. `2s`."),
 ];
+
+pub const FOR_EACH: &[Key] = &[k(
+    "file",
+    "A data file, relative to the workflow file: `.csv` (a header row, then one map of strings per row), or a list in `.json`, `.yaml`/`.yml`.",
+)];
 
 pub const RETRY: &[Key] = &[
     k(
@@ -177,7 +189,7 @@ pub const REQUEST: &[Key] = &[
     k("form", "An application/x-www-form-urlencoded body."),
     k(
         "body",
-        "A raw text body; give its content type in `headers`.",
+        "A raw text body (give its content type in `headers`), or `{ file: path, content_type: … }`: a file's bytes, streamed.",
     ),
     k(
         "multipart",
@@ -189,6 +201,18 @@ pub const REQUEST: &[Key] = &[
     ),
     k("timeout", "A bound on the request (default 30s)."),
     k("follow_redirects", "Follow redirects (default true)."),
+    k(
+        "max_redirects",
+        "The most redirects followed (default 10, at most 100); more fail the step.",
+    ),
+    k(
+        "max_body",
+        "A bound on the decoded response body: `64MiB`, `512KiB`, `1GB` or bytes (default 64 MiB).",
+    ),
+    k(
+        "cookies",
+        "Cookies to add, `NAME: value` (on top of the jar's), or `false`: none from the jar.",
+    ),
     k("verify_tls", "Verify TLS certificates (default true)."),
     k(
         "ca_file",
@@ -198,6 +222,18 @@ pub const REQUEST: &[Key] = &[
 
 pub const MULTIPART_FILE: &[Key] = &[
     k("file", "The file to send, relative to the workflow."),
+    k(
+        "content_type",
+        "Its content type (default: guessed from the name).",
+    ),
+];
+
+/// `body: { file, content_type }`.
+pub const BODY_FILE: &[Key] = &[
+    k(
+        "file",
+        "The file to send, relative to the workflow; streamed.",
+    ),
     k(
         "content_type",
         "Its content type (default: guessed from the name).",
@@ -220,7 +256,15 @@ pub const EXPECT: &[Key] = &[
         "A code, a list of codes, a class such as `2xx`, or a matcher.",
     ),
     k("headers", "Header name (any case) to matcher."),
+    k(
+        "cookies",
+        "Cookie name to matcher: a cookie the response set (`{ exists: false }`: it set none).",
+    ),
     k("json", "JSONPath (RFC 9535) to matcher."),
+    k(
+        "xpath",
+        "XPath 1.0 (on an XML or HTML body) to matcher; a node-set is the list of its nodes' text.",
+    ),
     k("body", "The body as text, a matcher."),
     k(
         "schema",
@@ -270,6 +314,10 @@ pub const CAPTURE: &[Key] = &[
         "A regular expression on the body; the group given by `group` (default 1).",
     ),
     k("cookie", "A cookie set by the response."),
+    k(
+        "xpath",
+        "An XPath 1.0 expression on an XML or HTML body; a node-set gives the list of its nodes' text.",
+    ),
     k("group", "The `regex` group, by number or name."),
     k("secret", "Redact the captured value everywhere."),
     k(
@@ -278,4 +326,6 @@ pub const CAPTURE: &[Key] = &[
     ),
 ];
 
-pub const CAPTURE_SOURCES: [&str; 6] = ["json", "header", "status", "body", "regex", "cookie"];
+pub const CAPTURE_SOURCES: [&str; 7] = [
+    "json", "header", "status", "body", "regex", "cookie", "xpath",
+];

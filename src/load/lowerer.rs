@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use marked_yaml::Node;
+use super::yaml::Node;
 
 use super::keys;
 use super::yaml::{self, Mapping};
@@ -20,14 +20,55 @@ use crate::template::{Expr, Text, ValueTemplate, env::is_global};
 pub(super) struct Names {
     pub inputs: Vec<String>,
     pub vars: Vec<String>,
-    pub all_step_ids: Vec<String>,
-    pub step_ids: Vec<String>,
-    pub captured: Vec<String>,
+    pub all_step_ids: NameList,
+    pub step_ids: NameList,
+    pub captured: NameList,
     /// Every name any step of the file captures or sets, for "later" messages and suggestions.
-    pub all_captured: Vec<String>,
+    pub all_captured: NameList,
     pub locals: Vec<&'static str>,
     /// Auth providers declared under `auth:`.
     pub providers: Vec<String>,
+    /// Lowering `defaults.request`: it is rendered in each step's scope, so any name some step
+    /// captures or sets (and any step id) may be used; a step that runs too early fails then.
+    pub in_defaults: bool,
+}
+
+/// Names in the order they were defined, with a set for lookups: a file with thousands of
+/// steps checks every template name against thousands of ids and captures.
+#[derive(Clone, Default)]
+pub(super) struct NameList {
+    order: Vec<String>,
+    set: std::collections::HashSet<String>,
+}
+
+impl NameList {
+    pub fn push(&mut self, name: String) {
+        if self.set.insert(name.clone()) {
+            self.order.push(name);
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.order
+    }
+}
+
+impl Extend<String> for NameList {
+    fn extend<I: IntoIterator<Item = String>>(&mut self, iter: I) {
+        iter.into_iter().for_each(|n| self.push(n));
+    }
+}
+
+impl FromIterator<String> for NameList {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        let mut list = Self::default();
+        list.extend(iter);
+        list
+    }
 }
 
 pub(super) const RESERVED: [&str; 7] =
@@ -39,6 +80,9 @@ pub(super) struct Lowerer<'l> {
     pub names: Names,
     /// Loads included workflows (with cycle detection and a cache).
     pub loader: &'l mut super::Loader,
+    /// The step being lowered (`step `login``), named in undefined-name errors.
+    pub step: Option<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A mapping whose keys were checked against the allowed set.
@@ -90,6 +134,13 @@ impl Lowerer<'_> {
         let d = Diagnostic::new(message).at(self.loc(pos));
         self.errors.push(d);
         self.errors.last_mut().expect("just pushed")
+    }
+
+    /// Records a warning: the file loads, but this is probably not what was meant.
+    pub fn warn(&mut self, pos: Pos, message: impl Into<String>) -> &mut Diagnostic {
+        let d = Diagnostic::new(message).at(self.loc(pos));
+        self.warnings.push(d);
+        self.warnings.last_mut().expect("just pushed")
     }
 
     fn error_at(&mut self, node: &Node, message: impl Into<String>) -> &mut Diagnostic {
@@ -206,7 +257,21 @@ impl Lowerer<'_> {
             return None;
         };
         match crate::duration::parse(s.as_str()) {
-            Ok(d) => Some(d),
+            Ok(d) => {
+                let bare = s.may_coerce() && s.as_str().parse::<u64>().is_ok_and(|n| n < 1000);
+                if bare {
+                    let n = s.as_str();
+                    let w = self.warn(
+                        yaml::scalar_pos(s),
+                        format!("{what}: `{n}` without a unit is {n} milliseconds"),
+                    );
+                    w.width = n.len();
+                    w.help = Some(format!(
+                        "write `{n}s` for seconds, or `{n}ms` to keep milliseconds"
+                    ));
+                }
+                Some(d)
+            }
             Err(e) => {
                 self.error_at(node, format!("{what}: {e}"));
                 None
@@ -240,7 +305,7 @@ impl Lowerer<'_> {
         let pos = yaml::scalar_pos(s);
         match Text::compile(s.as_str(), pos) {
             Ok(t) => {
-                self.check_names(t.names(), pos);
+                self.check_names_in(t.names(), pos, Some(what));
                 Some(t)
             }
             Err(e) => {
@@ -342,7 +407,7 @@ impl Lowerer<'_> {
         }
         match Expr::compile(source, pos) {
             Ok(e) => {
-                self.check_names(e.names(), pos);
+                self.check_names_in(e.names(), pos, Some(what));
                 Some(e)
             }
             Err(e) => {
@@ -354,9 +419,20 @@ impl Lowerer<'_> {
 
     /// Checks every name a template refers to against what is defined at this point.
     pub fn check_names(&mut self, names: &[String], pos: Pos) {
+        self.check_names_in(names, pos, None);
+    }
+
+    /// As [`Self::check_names`]; the message names the step and the field (`what`).
+    pub fn check_names_in(&mut self, names: &[String], pos: Pos, what: Option<&str>) {
         for name in names {
             if let Some((msg, hint)) = self.names.problem(name) {
-                let d = self.error(pos, msg);
+                let place = match (&self.step, what) {
+                    (Some(step), Some(what)) => format!("{step}, {what}: "),
+                    (Some(step), None) => format!("{step}: "),
+                    (None, Some(what)) => format!("{what}: "),
+                    (None, None) => String::new(),
+                };
+                let d = self.error(pos, format!("{place}{msg}"));
                 d.label = hint;
             }
         }
@@ -395,9 +471,10 @@ impl Names {
             }
             "steps" => {
                 let id = second?;
-                if self.step_ids.iter().any(|i| i == id) {
+                let anywhere = self.in_defaults && self.all_step_ids.contains(id);
+                if anywhere || self.step_ids.contains(id) {
                     None
-                } else if self.all_step_ids.iter().any(|i| i == id) {
+                } else if self.all_step_ids.contains(id) {
                     Some((
                         format!(
                             "step `{id}` runs later: a step can only use the results of earlier steps"
@@ -407,7 +484,7 @@ impl Names {
                 } else {
                     Some((
                         format!("there is no step with id `{id}`"),
-                        suggest(id, &self.all_step_ids),
+                        suggest(id, self.all_step_ids.as_slice()),
                     ))
                 }
             }
@@ -420,20 +497,23 @@ impl Names {
                 "`attempt` is only defined in a step with `retry`".to_owned(),
                 None,
             )),
-            _ if self.captured.iter().any(|c| c == root) || is_global(root) => None,
-            _ if self.all_captured.iter().any(|c| c == root) => Some((
+            _ if self.captured.contains(root) || is_global(root) => None,
+            _ if self.in_defaults && self.all_captured.contains(root) => None,
+            _ if self.all_captured.contains(root) => Some((
                 format!(
                     "`{root}` is not defined yet: it is captured or set later (a step's captures exist once its response arrives)"
                 ),
                 None,
             )),
             _ => {
-                let mut known: Vec<String> = self.all_captured.clone();
+                let mut known: Vec<String> = self.all_captured.as_slice().to_vec();
                 known.extend(RESERVED.iter().map(|s| s.to_string()));
-                Some((
-                    format!("`{root}` is not defined: no earlier step captures or sets it"),
-                    suggest(root, &known),
-                ))
+                let msg = if self.in_defaults {
+                    format!("`{root}` is not defined: no step of the file captures or sets it")
+                } else {
+                    format!("`{root}` is not defined: no earlier step captures or sets it")
+                };
+                Some((msg, suggest(root, &known)))
             }
         }
     }

@@ -2,6 +2,7 @@
 //! found in them (not only the first), each with file, line and column.
 
 mod check;
+mod data;
 pub mod discover;
 pub mod keys;
 mod lowerer;
@@ -16,10 +17,26 @@ use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::Workflow;
-use crate::source::{Loc, Pos, SourceFile};
+use crate::source::{Loc, MAX_WORKFLOW_BYTES, Pos, SourceFile, io_reason};
 
-/// Larger files are refused rather than parsed: no real workflow comes near it.
-const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Deeper include chains are refused: each level is a recursion of the loader and the runner.
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// Where secret values found while loading go (the run's redactor), so that even a load error
+/// never shows them. Set once by the command line; unset, nothing is registered.
+static SECRETS: std::sync::OnceLock<crate::secrets::Redactor> = std::sync::OnceLock::new();
+
+/// Registers values met while loading (the environment value of a `secret: true` input) with
+/// `secrets` from now on.
+pub fn register_secrets_with(secrets: crate::secrets::Redactor) {
+    let _ = SECRETS.set(secrets);
+}
+
+pub(crate) fn found_secret(value: &str) {
+    if let Some(s) = SECRETS.get() {
+        s.add(value);
+    }
+}
 
 pub(crate) enum IncludeError {
     /// The file was read but has errors; they are already recorded.
@@ -34,6 +51,8 @@ pub struct Loader {
     cache: HashMap<PathBuf, Option<Arc<Workflow>>>,
     stack: Vec<PathBuf>,
     pub errors: Vec<Diagnostic>,
+    /// Things that load but are probably mistakes (`timeout: 5`, `$.items.length`).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Loader {
@@ -68,6 +87,11 @@ impl Loader {
         if let Some(cached) = self.cache.get(&key) {
             return cached.clone().ok_or(IncludeError::Invalid);
         }
+        if self.stack.len() > MAX_INCLUDE_DEPTH {
+            return Err(IncludeError::Unreadable(format!(
+                "includes are nested more than {MAX_INCLUDE_DEPTH} levels deep"
+            )));
+        }
         self.stack.push(key.clone());
         let result = self.read_and_lower(path);
         self.stack.pop();
@@ -82,28 +106,18 @@ impl Loader {
                 Pos::new(1, 1),
             ))
         };
-        let bytes = match read_limited(path) {
-            Ok(b) => b,
-            Err(msg) => {
-                self.errors.push(file_error(msg));
-                return None;
-            }
-        };
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                let offset = e.utf8_error().valid_up_to();
-                let valid = &e.as_bytes()[..offset];
-                let line = valid.iter().filter(|b| **b == b'\n').count() as u32 + 1;
-                let column = valid.iter().rev().take_while(|b| **b != b'\n').count() as u32 + 1;
-                let file = SourceFile::new(
-                    path.to_path_buf(),
-                    String::from_utf8_lossy(valid).into_owned(),
-                );
-                self.errors.push(
-                    Diagnostic::new("the file is not UTF-8 text (is it a binary file?)")
-                        .at(Loc::new(&file, Pos::new(line, column))),
-                );
+        let text = match crate::source::read_text(path, MAX_WORKFLOW_BYTES) {
+            Ok(text) => text,
+            Err((msg, pos)) => {
+                // The file's content is never quoted: it may not be meant for anyone's eyes.
+                let d = match pos {
+                    Some(pos) => Diagnostic::new(msg).at(Loc::new(
+                        &SourceFile::new(path.to_path_buf(), String::new()),
+                        pos,
+                    )),
+                    None => file_error(msg),
+                };
+                self.errors.push(d);
                 return None;
             }
         };
@@ -117,8 +131,14 @@ impl Loader {
         let root = match yaml::parse(&file.text) {
             Ok(root) => root,
             Err((msg, pos)) => {
-                self.errors
-                    .push(Diagnostic::new(msg).at(Loc::new(&file, pos)));
+                let mut d = Diagnostic::new(msg).at(Loc::new(&file, pos));
+                if unquoted_template(&file, pos) {
+                    d.help = Some(
+                        "a value that starts with `{{` must be quoted: `url: \"{{ inputs.base }}/items\"`"
+                            .into(),
+                    );
+                }
+                self.errors.push(d);
                 return None;
             }
         };
@@ -127,9 +147,14 @@ impl Loader {
             errors: Vec::new(),
             names: lowerer::Names::default(),
             loader: self,
+            step: None,
+            warnings: Vec::new(),
         };
         let workflow = lowerer.workflow(&root);
+        let mut warnings = std::mem::take(&mut lowerer.warnings);
         let mut errors = std::mem::take(&mut lowerer.errors);
+        warnings.sort_by_key(|d| d.loc.as_ref().map(|l| l.pos));
+        self.warnings.extend(warnings);
         errors.sort_by_key(|d| d.loc.as_ref().map(|l| l.pos));
         let ok = errors.is_empty();
         self.errors.extend(errors);
@@ -137,32 +162,21 @@ impl Loader {
     }
 }
 
-/// The file's bytes, refusing files over the size limit before reading them.
-fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {:.1} MiB; workflow files are limited to {} MiB",
-            size as f64 / 1048576.0,
-            MAX_FILE_BYTES / 1048576
-        ));
-    }
-    std::fs::read(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(&e)))
+/// Whether the line of a YAML error (or the one before: the scanner often stops a line late)
+/// holds a `{{` outside quotes, which YAML reads as the start of a flow mapping.
+fn unquoted_template(file: &SourceFile, pos: Pos) -> bool {
+    [pos.line, pos.line.saturating_sub(1)].iter().any(|&n| {
+        file.line(n).is_some_and(|line| {
+            line.split_once(": ")
+                .map_or(line.trim_start().trim_start_matches("- "), |(_, v)| v)
+                .trim_start()
+                .starts_with("{{")
+        })
+    })
 }
 
 fn short_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
-        _ => e.to_string(),
-    }
 }

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use marked_yaml::Node;
+use super::yaml::Node;
 
 use super::keys;
 use super::lowerer::{Fields, Lowerer};
 use super::yaml;
-use crate::model::{AuthSpec, BodySpec, MultipartPart, RequestSpec, RequestStep};
+use crate::model::{AuthSpec, BodySpec, MultipartPart, RequestCookies, RequestSpec, RequestStep};
 use crate::template::Text;
 
 const BODY_KEYS: [&str; 4] = ["json", "form", "body", "multipart"];
@@ -28,6 +28,9 @@ pub(super) struct PartialRequest {
     auth: Option<AuthSpec>,
     timeout: Option<Duration>,
     follow_redirects: Option<bool>,
+    max_redirects: Option<u32>,
+    max_body: Option<u64>,
+    cookies: Option<RequestCookies>,
     verify_tls: Option<bool>,
     ca_file: Option<PathBuf>,
 }
@@ -89,10 +92,7 @@ impl Lowerer<'_> {
             Some("form") => f
                 .get("form")
                 .map(|n| BodySpec::Form(self.text_map(n, "`form`"))),
-            Some("body") => f
-                .get("body")
-                .and_then(|n| self.text(n, "`body`"))
-                .map(BodySpec::Raw),
+            Some("body") => f.get("body").and_then(|n| self.body(n)),
             Some(_) => f
                 .get("multipart")
                 .and_then(|n| self.multipart(n))
@@ -101,7 +101,7 @@ impl Lowerer<'_> {
         };
         Some(PartialRequest {
             method,
-            url: f.get("url").and_then(|n| self.text(n, "`url`")),
+            url: f.get("url").and_then(|n| self.url(n)),
             query: f
                 .get("query")
                 .map(|n| self.text_map(n, "`query`"))
@@ -116,6 +116,17 @@ impl Lowerer<'_> {
             follow_redirects: f
                 .get("follow_redirects")
                 .and_then(|n| self.bool(n, "`follow_redirects`")),
+            max_redirects: f.get("max_redirects").and_then(|n| {
+                self.integer(
+                    n,
+                    "`max_redirects`",
+                    0,
+                    u64::from(crate::http::MAX_REDIRECTS_CAP),
+                )
+                .map(|v| v as u32)
+            }),
+            max_body: f.get("max_body").and_then(|n| self.size(n, "`max_body`")),
+            cookies: f.get("cookies").and_then(|n| self.request_cookies(n)),
             verify_tls: f
                 .get("verify_tls")
                 .and_then(|n| self.bool(n, "`verify_tls`")),
@@ -123,6 +134,44 @@ impl Lowerer<'_> {
                 .get("ca_file")
                 .and_then(|n| self.file_path(n, "`ca_file`")),
         })
+    }
+
+    /// `body:` raw text, or `{ file: PATH, content_type: TYPE }`.
+    fn body(&mut self, node: &Node) -> Option<BodySpec> {
+        if node.as_mapping().is_none() {
+            return self.text(node, "`body`").map(BodySpec::Raw);
+        }
+        let f = self.fields(node, "`body`", keys::BODY_FILE)?;
+        let path = self
+            .required(&f, "file", "`body`", yaml::pos(node))
+            .and_then(|n| self.file_path(n, "`file`"))?;
+        let content_type = f
+            .get("content_type")
+            .and_then(|n| self.string(n, "`content_type`"));
+        Some(BodySpec::File { path, content_type })
+    }
+
+    /// `request.cookies`: `false`, or a mapping of names to templates.
+    fn request_cookies(&mut self, node: &Node) -> Option<RequestCookies> {
+        if node.as_scalar().is_some() {
+            return match self.bool(node, "`cookies`")? {
+                false => Some(RequestCookies::Off),
+                true => Some(RequestCookies::default()),
+            };
+        }
+        Some(RequestCookies::Jar(self.text_map(node, "`cookies`")))
+    }
+
+    /// A size: `64MiB`, `512KiB`, `1GB`, or a number of bytes.
+    fn size(&mut self, node: &Node, what: &str) -> Option<u64> {
+        let text = self.string(node, what)?;
+        match crate::size::parse(&text) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.error(yaml::pos(node), format!("{what}: {e}"));
+                None
+            }
+        }
     }
 
     /// A path relative to the workflow file that must exist.
@@ -227,6 +276,7 @@ impl Lowerer<'_> {
             self.error(pos, "`request` is missing the required key `url`");
             return None;
         };
+        let mut from_defaults = Vec::new();
         let mut headers: Vec<(String, Text)> = defaults
             .headers
             .iter()
@@ -238,6 +288,7 @@ impl Lowerer<'_> {
             })
             .map(|(n, t)| (n.clone(), t.clone()))
             .collect();
+        from_defaults.extend(headers.iter().map(|(n, _)| format!("headers.{n}")));
         headers.extend(step.headers);
         let mut query: Vec<(String, Text)> = defaults
             .query
@@ -245,7 +296,32 @@ impl Lowerer<'_> {
             .filter(|(name, _)| !step.query.iter().any(|(n, _)| n == name))
             .map(|(n, t)| (n.clone(), t.clone()))
             .collect();
+        from_defaults.extend(query.iter().map(|(n, _)| format!("query.{n}")));
         query.extend(step.query);
+        // Which fields the step inherits, named as a render error names them.
+        if step.method.is_none() && defaults.method.is_some() {
+            from_defaults.push("method".into());
+        }
+        if step.auth.is_none() && defaults.auth.is_some() {
+            from_defaults.push("auth".into());
+        }
+        if step.body.is_none() {
+            match &defaults.body {
+                Some(BodySpec::Json(_)) => from_defaults.push("json".into()),
+                Some(BodySpec::Raw(_)) => from_defaults.push("body".into()),
+                Some(BodySpec::Form(fields)) => {
+                    from_defaults.extend(fields.iter().map(|(n, _)| format!("form.{n}")));
+                }
+                Some(BodySpec::Multipart(parts)) => {
+                    from_defaults.extend(parts.iter().map(|p| match p {
+                        MultipartPart::Text { name, .. } | MultipartPart::File { name, .. } => {
+                            format!("multipart.{name}")
+                        }
+                    }));
+                }
+                Some(BodySpec::File { .. }) | None => {}
+            }
+        }
         Some(RequestSpec {
             method: step
                 .method
@@ -264,12 +340,37 @@ impl Lowerer<'_> {
                 .follow_redirects
                 .or(defaults.follow_redirects)
                 .unwrap_or(true),
-            max_redirects: crate::model::DEFAULT_MAX_REDIRECTS,
-            max_body: None,
+            max_redirects: step
+                .max_redirects
+                .or(defaults.max_redirects)
+                .unwrap_or(crate::model::DEFAULT_MAX_REDIRECTS),
+            max_body: step.max_body.or(defaults.max_body),
             verify_tls: step.verify_tls.or(defaults.verify_tls).unwrap_or(true),
             ca_file: step.ca_file.or_else(|| defaults.ca_file.clone()),
-            cookies: Default::default(),
-            from_defaults: Vec::new(),
+            cookies: step
+                .cookies
+                .or_else(|| defaults.cookies.clone())
+                .unwrap_or_default(),
+            from_defaults,
         })
+    }
+}
+
+impl Lowerer<'_> {
+    /// `url:` — a template that is not empty: `url: ~` or `url: ""` would send a request to
+    /// nowhere and fail only at run time.
+    fn url(&mut self, node: &Node) -> Option<Text> {
+        let empty = node
+            .as_scalar()
+            .is_some_and(|s| s.as_str().trim().is_empty() || yaml::scalar_to_json(s).is_null());
+        if empty {
+            let d = self.error(yaml::pos(node), "`url` is empty");
+            d.help = Some(
+                "write the URL to send the request to, such as `https://api.example.com/items`"
+                    .into(),
+            );
+            return None;
+        }
+        self.text(node, "`url`")
     }
 }

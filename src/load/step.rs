@@ -1,21 +1,33 @@
 //! Lowering of steps: ids, controls (`if`, `for_each`, `retry`, …) and the non-request actions.
 
-use marked_yaml::Node;
+use super::yaml::Node;
 
 use super::keys;
 use super::lowerer::{Fields, Lowerer, RESERVED};
 use super::request::PartialRequest;
 use super::yaml;
-use crate::model::{Action, AssertItem, Backoff, Include, Retry, RetryOn, SetItem, Step};
+use crate::model::{Action, AssertItem, Backoff, ForEach, Include, Retry, RetryOn, SetItem, Step};
 use crate::source::Pos;
 
 const ACTIONS: &[&str] = &["request", "set", "assert", "include", "sleep"];
+
+/// How errors name a step: by id, else by its name as written, else by its line.
+fn step_label(id: Option<&str>, name: Option<&Node>, pos: Pos) -> String {
+    if let Some(id) = id {
+        return format!("step `{id}`");
+    }
+    match name.and_then(Node::as_scalar) {
+        Some(n) => format!("step \"{}\"", n.as_str()),
+        None => format!("the step at line {}", pos.line),
+    }
+}
 
 impl Lowerer<'_> {
     /// Records every step id up front so that a reference to a later step can be told apart
     /// from a typo, and reports duplicates.
     pub(super) fn collect_step_ids<'n>(&mut self, steps: impl Iterator<Item = &'n Node>) {
         let mut seen: Vec<(String, Pos)> = Vec::new();
+        let mut first_use: std::collections::HashMap<String, Pos> = Default::default();
         for step in steps {
             for key in ["capture", "set"] {
                 if let Some(map) = step.as_mapping().and_then(|m| m.get_mapping(key)) {
@@ -28,12 +40,12 @@ impl Lowerer<'_> {
                 continue;
             };
             let pos = yaml::scalar_pos(id);
-            if let Some((_, first)) = seen.iter().find(|(s, _)| s == id.as_str()) {
-                let first = *first;
+            if let Some(first) = first_use.get(id.as_str()).copied() {
                 let d = self.error(pos, format!("duplicate step id `{}`", id.as_str()));
                 d.width = id.as_str().len().max(1);
                 d.label = Some(format!("first used on line {}", first.line));
             } else {
+                first_use.insert(id.as_str().to_owned(), pos);
                 seen.push((id.as_str().to_owned(), pos));
             }
         }
@@ -71,8 +83,20 @@ impl Lowerer<'_> {
             }
             Some(s.as_str().to_owned())
         });
-        let name = f.get("name").and_then(|n| self.string(n, "`name`"));
 
+        self.step = Some(step_label(id.as_deref(), f.get("name"), pos));
+        let step = self.step_body(&f, id, pos, defaults);
+        self.step = None;
+        step
+    }
+
+    fn step_body(
+        &mut self,
+        f: &Fields<'_>,
+        id: Option<String>,
+        pos: Pos,
+        defaults: &PartialRequest,
+    ) -> Option<Step> {
         let actions: Vec<&str> = ACTIONS.iter().copied().filter(|a| f.has(a)).collect();
         if actions.is_empty() {
             let d = self.error(pos, "this step has no action");
@@ -107,15 +131,18 @@ impl Lowerer<'_> {
         }
 
         let condition = f.get("if").and_then(|n| self.expr(n, "`if`"));
-        let for_each = f.get("for_each").and_then(|n| self.expr(n, "`for_each`"));
+        let for_each = f.get("for_each").and_then(|n| self.for_each(n));
         let retry_node = f.get("retry");
         let saved_locals = self.names.locals.clone();
-        if for_each.is_some() {
+        // Even when `for_each` itself is wrong: no cascade of "`item` is only defined…".
+        if f.has("for_each") {
             self.names.locals.extend(["item", "index"]);
         }
         if retry_node.is_some() {
             self.names.locals.push("attempt");
         }
+        // The name is rendered for each item (it may show `item` or `index`).
+        let name = f.get("name").and_then(|n| self.text(n, "`name`"));
         let timeout = f.get("timeout").and_then(|n| self.duration(n, "`timeout`"));
         let continue_on_error = f
             .get("continue_on_error")
@@ -124,12 +151,12 @@ impl Lowerer<'_> {
 
         let action = match actions[0] {
             "request" => self
-                .request_step(&f, defaults)
+                .request_step(f, defaults)
                 .map(|r| Action::Request(Box::new(r))),
             "set" => self.set(f.get("set")?).map(Action::Set),
             "assert" => self.asserts(f.get("assert")?).map(Action::Assert),
             "sleep" => self.duration(f.get("sleep")?, "`sleep`").map(Action::Sleep),
-            _ => self.include(&f).map(|i| Action::Include(Box::new(i))),
+            _ => self.include(f).map(|i| Action::Include(Box::new(i))),
         };
         // `until` may use this step's captures and its own response (`steps.ID`), so it is
         // lowered after the action, with the id visible.
@@ -140,11 +167,11 @@ impl Lowerer<'_> {
         self.names.locals = saved_locals;
         Some(Step {
             id,
-            name: name.map(crate::template::Text::Lit),
+            name,
             pos,
             action: action?,
             condition,
-            for_each: for_each.map(crate::model::ForEach::Expr),
+            for_each,
             retry,
             timeout,
             continue_on_error,
@@ -299,6 +326,34 @@ impl Lowerer<'_> {
             }
         }
         out
+    }
+
+    /// `for_each: EXPR` or `for_each: { file: PATH }` (rows read now, relative to this file).
+    fn for_each(&mut self, node: &Node) -> Option<ForEach> {
+        if node.as_mapping().is_none() {
+            return self.expr(node, "`for_each`").map(ForEach::Expr);
+        }
+        let f = self.fields(node, "`for_each`", keys::FOR_EACH)?;
+        let file = self.required(&f, "file", "`for_each`", yaml::pos(node))?;
+        let rel = self.string(file, "`for_each.file`")?;
+        let path = self.dir().join(&rel);
+        match super::data::read_items(&path) {
+            Ok(items) => Some(ForEach::Items {
+                path,
+                items: std::sync::Arc::new(items),
+            }),
+            Err((msg, at)) => {
+                let where_ = at.map_or(String::new(), |p| {
+                    format!(" (line {}, column {})", p.line, p.column)
+                });
+                let d = self.error(
+                    yaml::pos(file),
+                    format!("`for_each.file` `{rel}`: {msg}{where_}"),
+                );
+                d.width = rel.chars().count().max(1);
+                None
+            }
+        }
     }
 
     fn include(&mut self, f: &Fields<'_>) -> Option<Include> {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use marked_yaml::Node;
+use super::yaml::Node;
 
 use super::keys;
 use super::lowerer::{Lowerer, is_identifier};
@@ -45,13 +45,13 @@ impl Lowerer<'_> {
             .map(|n| self.providers(n))
             .unwrap_or_default();
         self.names.providers = auth.iter().map(|p| p.name.clone()).collect();
-        let defaults = match top.get("defaults") {
-            Some(n) => self.defaults(n),
-            None => PartialRequest::default(),
-        };
         let timeout = top
             .get("timeout")
             .and_then(|n| self.duration(n, "`timeout`"));
+        let cookies = top
+            .get("cookies")
+            .and_then(|n| self.bool(n, "`cookies`"))
+            .unwrap_or(true);
 
         let step_nodes = self.required(&top, "steps", "the workflow", start);
         let step_seq = step_nodes.and_then(|n| self.sequence(n, "`steps`"));
@@ -64,6 +64,15 @@ impl Lowerer<'_> {
                 .chain(finally_seq.iter())
                 .flat_map(|s| s.iter()),
         );
+        // After the ids and captured names are known: defaults may use any of them.
+        self.names.in_defaults = true;
+        self.step = Some("`defaults`".into());
+        let defaults = match top.get("defaults") {
+            Some(n) => self.defaults(n),
+            None => PartialRequest::default(),
+        };
+        self.names.in_defaults = false;
+        self.step = None;
 
         let steps = self.steps(step_seq.unwrap_or(&[]), &defaults);
         let finally = self.steps(finally_seq.unwrap_or(&[]), &defaults);
@@ -84,7 +93,7 @@ impl Lowerer<'_> {
             finally,
             outputs,
             timeout,
-            cookies: true,
+            cookies,
         })
     }
 
@@ -133,7 +142,7 @@ impl Lowerer<'_> {
             let Some(f) = self.fields(value, &what, keys::INPUT) else {
                 continue;
             };
-            out.push(InputDecl {
+            let decl = InputDecl {
                 description: f
                     .get("description")
                     .and_then(|n| self.string(n, "`description`")),
@@ -149,7 +158,15 @@ impl Lowerer<'_> {
                 default: f.get("default").map(yaml::to_json),
                 name,
                 pos,
-            });
+            };
+            // Registered now, before any later part of this file (or a file it includes) can
+            // fail to load and print what it read.
+            if let (true, Some(var)) = (decl.secret, &decl.env) {
+                if let Some(value) = crate::environment::var(var) {
+                    super::found_secret(&value);
+                }
+            }
+            out.push(decl);
         }
         out
     }

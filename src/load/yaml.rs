@@ -1,79 +1,341 @@
-//! YAML text to a tree whose every node knows its line and column (marked-yaml), and the
-//! conversion of plain YAML values to JSON.
+//! YAML text to a tree whose every node knows its line and column, and the conversion of
+//! plain YAML values to JSON.
 //!
 //! serde_yaml keeps no per-node positions, and errors must point at the exact key or value,
-//! so the loader reads a position-keeping tree and lowers it by hand.
+//! so the loader builds its own small tree from yaml-rust2's event stream. Building it here
+//! (rather than through a general YAML tree crate) lets the depth be bounded *before* a node
+//! exists: a hostile `- - - - …` file is refused at level 257 instead of overflowing the stack
+//! of every recursive walk (lowering, conversion, drop) that follows. Nodes hold only what the
+//! loader reads — text, position, whether a plain scalar may be typed — which keeps a large
+//! file's tree small.
 
-use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
-use marked_yaml::{LoaderOptions, Node};
+use std::collections::HashSet;
+use std::ops::Deref;
+
 use serde_json::Value;
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::source::Pos;
 
-pub type Mapping = MarkedMappingNode;
-pub type Scalar = MarkedScalarNode;
+/// Deeper nesting is refused: no real workflow comes near it, and every later stage walks the
+/// tree recursively.
+pub const MAX_DEPTH: usize = 256;
 
-/// Parses a whole document; the error carries the position of the syntax problem.
-pub fn parse(text: &str) -> Result<Node, (String, Pos)> {
-    let options = LoaderOptions::default()
-        .error_on_duplicate_keys(true)
-        .prevent_coercion(true);
-    marked_yaml::parse_yaml_with_options(0, text, options).map_err(|e| {
-        use marked_yaml::LoadError as E;
-        let (msg, marker) = match &e {
-            E::TopLevelMustBeMapping(m) => (
-                "a workflow file must be a YAML mapping (`version: 1`, `name: …`, `steps: …`)"
-                    .to_owned(),
-                Some(*m),
-            ),
-            E::TopLevelMustBeSequence(m) => ("expected a sequence".to_owned(), Some(*m)),
-            E::UnexpectedAnchor(m) => (
-                "YAML anchors and aliases are not supported in workflow files".to_owned(),
-                Some(*m),
-            ),
-            E::MappingKeyMustBeScalar(m) => {
-                ("mapping keys must be plain strings".to_owned(), Some(*m))
-            }
-            E::UnexpectedTag(m) => (
-                "YAML tags (`!tag`) are not supported in workflow files".to_owned(),
-                Some(*m),
-            ),
-            E::ScanError(m, scan) => (format!("invalid YAML: {}", scan_message(scan)), Some(*m)),
-            E::DuplicateKey(inner) => (
-                format!("duplicate key `{}`", inner.key.as_str()),
-                inner.key.span().start().copied(),
-            ),
-        };
-        (
-            msg,
-            marker
-                .map(|m| Pos::new(m.line() as u32, m.column() as u32))
-                .unwrap_or_default(),
-        )
-    })
+/// A parsed YAML value with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    Scalar(Scalar),
+    Sequence(Sequence),
+    Mapping(Mapping),
 }
 
-fn scan_message(e: &impl std::fmt::Display) -> String {
-    // The scanner's Display repeats the position; keep only the reason.
-    let text = e.to_string();
-    match text.find(" at ") {
-        Some(i) if text[i..].contains("line") => text[..i].to_owned(),
-        _ => text,
+/// A scalar: its text, where it starts, and whether it was plain (unquoted, not a block), the
+/// only kind that may be read as a number, boolean or null.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    value: String,
+    pos: Pos,
+    may_coerce: bool,
+}
+
+/// A list of nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sequence {
+    pos: Pos,
+    items: Vec<Node>,
+}
+
+/// A mapping with string keys, in file order, without duplicate keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mapping {
+    pos: Pos,
+    entries: Vec<(Scalar, Node)>,
+}
+
+impl Node {
+    pub fn pos(&self) -> Pos {
+        match self {
+            Node::Scalar(s) => s.pos,
+            Node::Sequence(s) => s.pos,
+            Node::Mapping(m) => m.pos,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match self {
+            Node::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_sequence(&self) -> Option<&Sequence> {
+        match self {
+            Node::Sequence(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_mapping(&self) -> Option<&Mapping> {
+        match self {
+            Node::Mapping(m) => Some(m),
+            _ => None,
+        }
     }
 }
 
+impl Scalar {
+    pub fn new(value: impl Into<String>, pos: Pos, may_coerce: bool) -> Self {
+        Self {
+            value: value.into(),
+            pos,
+            may_coerce,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+
+    pub fn pos(&self) -> Pos {
+        self.pos
+    }
+
+    /// Whether the scalar was plain, so that `200` is a number and `true` a boolean.
+    pub fn may_coerce(&self) -> bool {
+        self.may_coerce
+    }
+
+    /// `true`/`false` (YAML 1.2 core schema spellings) of a plain scalar.
+    pub fn as_bool(&self) -> Option<bool> {
+        if !self.may_coerce {
+            return None;
+        }
+        match self.value.as_str() {
+            "true" | "True" | "TRUE" => Some(true),
+            "false" | "False" | "FALSE" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+impl Deref for Scalar {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.value
+    }
+}
+
+impl Sequence {
+    pub fn pos(&self) -> Pos {
+        self.pos
+    }
+}
+
+impl Deref for Sequence {
+    type Target = Vec<Node>;
+    fn deref(&self) -> &Vec<Node> {
+        &self.items
+    }
+}
+
+impl Mapping {
+    pub fn pos(&self) -> Pos {
+        self.pos
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Scalar, &Node)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &Scalar> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Node> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn get_node(&self, key: &str) -> Option<&Node> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn get_scalar(&self, key: &str) -> Option<&Scalar> {
+        self.get_node(key).and_then(Node::as_scalar)
+    }
+
+    pub fn get_sequence(&self, key: &str) -> Option<&Sequence> {
+        self.get_node(key).and_then(Node::as_sequence)
+    }
+
+    pub fn get_mapping(&self, key: &str) -> Option<&Mapping> {
+        self.get_node(key).and_then(Node::as_mapping)
+    }
+}
+
+fn to_pos(m: &Marker) -> Pos {
+    // yaml-rust2 counts lines from 1 and columns from 0.
+    Pos::new(
+        u32::try_from(m.line()).unwrap_or(u32::MAX),
+        u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+    )
+}
+
+/// A container being filled while its events arrive.
+enum Open {
+    Seq(Sequence),
+    Map {
+        map: Mapping,
+        key: Option<Scalar>,
+        seen: HashSet<String>,
+    },
+}
+
+/// Parses the first document of a workflow file, whose top level must be a mapping; the error
+/// carries the position of the problem. An empty file is an empty mapping.
+pub fn parse(text: &str) -> Result<Node, (String, Pos)> {
+    parse_document(text, true)
+}
+
+fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String, Pos)> {
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Open> = Vec::new();
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            // The scanner counts flow nesting (`[[[`) in a byte and stops at 255 levels.
+            let msg = match e.info() {
+                "recursion limit exceeded" => too_deep(),
+                info => format!("invalid YAML: {info}"),
+            };
+            (msg, to_pos(e.marker()))
+        })?;
+        let pos = to_pos(&mark);
+        let node = match event {
+            Event::StreamStart | Event::DocumentStart | Event::Nothing => continue,
+            Event::StreamEnd | Event::DocumentEnd => {
+                return Ok(Node::Mapping(Mapping {
+                    pos,
+                    entries: Vec::new(),
+                }));
+            }
+            Event::Alias(_) => return Err((no_anchors(), pos)),
+            Event::Scalar(value, style, anchor, tag) => {
+                refuse_anchor_or_tag(anchor, tag.is_some(), pos)?;
+                Node::Scalar(Scalar {
+                    value,
+                    pos,
+                    may_coerce: matches!(style, TScalarStyle::Plain),
+                })
+            }
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                refuse_anchor_or_tag(anchor, tag.is_some(), pos)?;
+                if matches!(stack.last(), Some(Open::Map { key: None, .. })) {
+                    return Err(("mapping keys must be plain strings".to_owned(), pos));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err((too_deep(), pos));
+                }
+                stack.push(match event {
+                    Event::SequenceStart(..) => Open::Seq(Sequence {
+                        pos,
+                        items: Vec::new(),
+                    }),
+                    _ => Open::Map {
+                        map: Mapping {
+                            pos,
+                            entries: Vec::new(),
+                        },
+                        key: None,
+                        seen: HashSet::new(),
+                    },
+                });
+                continue;
+            }
+            // Exact capacity: a large file has tens of thousands of small containers, and the
+            // doubling growth of each would otherwise stay allocated while the file is lowered.
+            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                Some(Open::Seq(mut seq)) => {
+                    seq.items.shrink_to_fit();
+                    Node::Sequence(seq)
+                }
+                Some(Open::Map { mut map, .. }) => {
+                    map.entries.shrink_to_fit();
+                    Node::Mapping(map)
+                }
+                None => return Err(("invalid YAML: unbalanced document".to_owned(), pos)),
+            },
+        };
+        match stack.last_mut() {
+            None => {
+                return match node {
+                    Node::Sequence(_) | Node::Scalar(_) if top_must_be_mapping => Err((
+                        "a workflow file must be a YAML mapping (`version: 1`, `name: …`, `steps: …`)"
+                            .to_owned(),
+                        node.pos(),
+                    )),
+                    _ => Ok(node),
+                };
+            }
+            Some(Open::Seq(seq)) => seq.items.push(node),
+            Some(Open::Map { map, key, seen }) => match key.take() {
+                Some(k) => map.entries.push((k, node)),
+                None => {
+                    let Node::Scalar(k) = node else {
+                        unreachable!("containers as keys are refused at their start")
+                    };
+                    if !seen.insert(k.value.clone()) {
+                        return Err((format!("duplicate key `{}`", k.value), k.pos));
+                    }
+                    *key = Some(k);
+                }
+            },
+        }
+    }
+}
+
+fn too_deep() -> String {
+    format!("the YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")
+}
+
+fn no_anchors() -> String {
+    "YAML anchors and aliases are not supported in workflow files".to_owned()
+}
+
+fn refuse_anchor_or_tag(anchor: usize, tagged: bool, pos: Pos) -> Result<(), (String, Pos)> {
+    if anchor != 0 {
+        return Err((no_anchors(), pos));
+    }
+    if tagged {
+        return Err((
+            "YAML tags (`!tag`) are not supported in workflow files".to_owned(),
+            pos,
+        ));
+    }
+    Ok(())
+}
+
+/// Parses any YAML value (a data file's list), with the same bounds as [`parse`].
+pub fn parse_value(text: &str) -> Result<Node, (String, Pos)> {
+    parse_document(text, false)
+}
+
 pub fn pos(node: &Node) -> Pos {
-    node.span()
-        .start()
-        .map(|m| Pos::new(m.line() as u32, m.column() as u32))
-        .unwrap_or_default()
+    node.pos()
 }
 
 pub fn scalar_pos(s: &Scalar) -> Pos {
-    s.span()
-        .start()
-        .map(|m| Pos::new(m.line() as u32, m.column() as u32))
-        .unwrap_or_default()
+    s.pos
 }
 
 /// A YAML scalar as JSON, following the YAML 1.2 core schema for plain scalars; a quoted
@@ -139,6 +401,20 @@ mod tests {
     }
 
     #[test]
+    fn nodes_know_their_positions() {
+        let node = parse("a: 1\nlist:\n  - x\n  - {k: v}\n").unwrap();
+        let map = node.as_mapping().unwrap();
+        assert_eq!(map.keys().next().unwrap().pos(), Pos::new(1, 1));
+        let list = map.get_sequence("list").unwrap();
+        assert_eq!(list[0].pos(), Pos::new(3, 5));
+        assert_eq!(list[1].pos(), Pos::new(4, 5));
+        assert_eq!(
+            list[1].as_mapping().unwrap().get_scalar("k").unwrap().pos(),
+            Pos::new(4, 9)
+        );
+    }
+
+    #[test]
     fn errors_have_positions() {
         let (msg, pos) = parse("a: 1\na: 2\n").unwrap_err();
         assert!(msg.contains("duplicate key `a`"), "{msg}");
@@ -146,5 +422,38 @@ mod tests {
         let (msg, pos) = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(msg.starts_with("invalid YAML"), "{msg}");
         assert!(pos.line >= 1);
+    }
+
+    #[test]
+    fn refuses_what_workflows_do_not_use() {
+        for (text, want) in [
+            ("a: &x 1\nb: *x\n", "anchors"),
+            ("a: !tag 1\n", "tags"),
+            ("- 1\n", "must be a YAML mapping"),
+            ("? [a]\n: 1\n", "keys must be plain strings"),
+        ] {
+            let (msg, _) = parse(text).unwrap_err();
+            assert!(msg.contains(want), "{text:?}: {msg}");
+        }
+        assert!(parse("").unwrap().as_mapping().unwrap().is_empty());
+        assert_eq!(to_json(&parse_value("[1, 2]").unwrap()), json!([1, 2]));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly_at_its_position() {
+        let text = "- ".repeat(17_000) + "x\n";
+        let started = std::time::Instant::now();
+        let (msg, pos) = parse_value(&text).unwrap_err();
+        assert!(
+            msg.contains("nested too deeply (the limit is 256 levels)"),
+            "{msg}"
+        );
+        assert_eq!(pos, Pos::new(1, 2 * 256 + 1));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let flow = "a: ".to_owned() + &"[".repeat(10_000);
+        let (msg, _) = parse(&flow).unwrap_err();
+        assert!(msg.contains("nested too deeply"), "{msg}");
+        let ok = "- ".repeat(200) + "x\n";
+        assert!(parse_value(&ok).is_ok());
     }
 }

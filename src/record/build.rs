@@ -30,7 +30,7 @@ pub fn hop(hop: &Hop, purpose: Option<&str>, secrets: &Redactor, detail: Detail)
             .response
             .as_deref()
             .map(|r| response(r, secrets, detail)),
-        error: None,
+        error: hop.error.as_deref().map(|e| secrets.redact(e).into_owned()),
     }
 }
 

@@ -22,6 +22,8 @@ pub struct RunContext {
     pub full_exchanges: bool,
     /// `--cookie-jar FILE`: every workflow's jar starts from it; it is written back after.
     pub cookie_jar: Option<std::path::PathBuf>,
+    /// The jar loaded from `cookie_jar`, which every workflow file starts from.
+    pub jar_file: Option<Arc<crate::http::JarFile>>,
 }
 
 /// Default `--max-body`: 64 MiB.

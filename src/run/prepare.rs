@@ -101,6 +101,8 @@ pub fn prepare(
             headers.push(("Cookie".into(), pairs.join("; ")));
         }
     }
+    // `https://user:password@host`: Basic auth, the password a secret from here on.
+    crate::http::take_userinfo(&mut url, &mut headers, secrets);
     let body = match &spec.body {
         None => PreparedBody::None,
         Some(BodySpec::Json(t)) => {

@@ -27,10 +27,10 @@ impl WorkflowRun<'_> {
                 } else {
                     "request"
                 };
-                let step_name = step
-                    .id
-                    .as_deref()
-                    .map_or_else(|| "this step".to_owned(), |id| format!("step `{id}`"));
+                let step_name = step.id.as_deref().map_or_else(
+                    || format!("step \"{}\"", super::step::static_title(step)),
+                    |id| format!("step `{id}`"),
+                );
                 return Attempt::errored(self.error_at(
                     format!("{step_name}, `{section}.{field}`: {}", error.message),
                     error.pos,
@@ -178,18 +178,23 @@ impl WorkflowRun<'_> {
             Some(Err(e)) => (e.exchange, Some(e.error.to_string())),
             None => (Default::default(), Some("interrupted".to_owned())),
         };
-        // A request that got no hop recorded (a refused connection) is still reported as the
-        // request it was, with why it failed.
-        if error.is_some() && exchange.hops.is_empty() {
-            exchange.hops.push(Hop {
-                request: WireRequest {
-                    method: req.method.clone(),
-                    url: req.url.clone(),
-                    headers: req.headers.clone(),
-                    body: WireBody::None,
-                },
-                response: None,
-            });
+        // A request that got no hop recorded (refused before it was sent, interrupted) is
+        // still reported as the request it was, with why it failed.
+        if let Some(e) = &error {
+            match exchange.hops.last_mut() {
+                None => exchange.hops.push(Hop {
+                    request: WireRequest {
+                        method: req.method.clone(),
+                        url: req.url.clone(),
+                        headers: req.headers.clone(),
+                        body: WireBody::None,
+                    },
+                    response: None,
+                    error: Some(e.clone()),
+                }),
+                Some(last) if last.error.is_none() => last.error = Some(e.clone()),
+                Some(_) => {}
+            }
         }
         for hop in &exchange.hops {
             if let Some(resp) = &hop.response {
@@ -202,8 +207,6 @@ impl WorkflowRun<'_> {
         match error {
             None => true,
             Some(e) => {
-                let last = attempt.exchanges.len().saturating_sub(1);
-                attempt.hop_errors.push((last, e.clone()));
                 attempt.error = Some(ErrorRecord {
                     message: format!("{} {}: {e}", req.method, req.url),
                     location: Some(self.location(step.pos)),

@@ -1,0 +1,441 @@
+//! A workflow's request steps as curl commands. Each step's request is rendered the way
+//! `apiflow run` renders it (the same `prepare`), in a scope where everything known before the
+//! run has its value (inputs given with `--input`, defaults, `vars`, `set` steps) and
+//! everything else is a reference the shell fills in (`"$NAME"`): secrets, captured values,
+//! provider tokens, earlier responses, environment variables.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use minijinja::Value;
+use minijinja::value::Object;
+
+use super::mapping::to_curl;
+use super::request::{Body, Part, Request};
+use super::shell::{REF_CLOSE, REF_OPEN, quote, reference};
+use crate::http::{PreparedBody, PreparedPart};
+use crate::model::{Action, AuthSpec, RequestSpec, Step, Workflow};
+use crate::template::{Scope, Text};
+
+/// One exported step.
+#[derive(Debug)]
+pub struct ExportedStep {
+    /// The step's id, else its title.
+    pub label: String,
+    pub request: Request,
+    /// The shell command (`curl …`, one option per line).
+    pub command: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Exported {
+    pub steps: Vec<ExportedStep>,
+    /// Variables the commands read, and where their values come from.
+    pub variables: BTreeMap<String, String>,
+    pub notes: Vec<String>,
+}
+
+/// `NAME` as a shell variable name: upper case, `_` for anything else.
+fn var_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// `steps.ID.…` and `env.NAME` in export: every path is a reference named after it.
+#[derive(Debug)]
+struct RefPath(Vec<String>);
+
+impl RefPath {
+    fn name(&self) -> String {
+        match self.0.first().map(String::as_str) {
+            Some("env") if self.0.len() == 2 => self.0[1].clone(),
+            _ => {
+                let parts: Vec<&str> = self
+                    .0
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|p| !matches!(*p, "steps" | "response" | "json" | "outputs"))
+                    .collect();
+                var_name(&parts.join("_"))
+            }
+        }
+    }
+}
+
+impl Object for RefPath {
+    // Plain: renders, and serializes into a JSON body, as its reference text.
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| key.to_string());
+        let mut path = self.0.clone();
+        path.push(key);
+        Some(Value::from_object(RefPath(path)))
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&reference(&self.name()))
+    }
+}
+
+/// The scope's context with `env` and `steps` answered by references.
+#[derive(Debug)]
+struct ExportContext(Value);
+
+impl Object for ExportContext {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            name @ ("env" | "steps") => Some(Value::from_object(RefPath(vec![name.to_owned()]))),
+            name => self.0.get_attr(name).ok().filter(|v| !v.is_undefined()),
+        }
+    }
+}
+
+struct Exporter<'a> {
+    scope: Scope,
+    out: Exported,
+    given: &'a BTreeMap<String, String>,
+}
+
+impl Exporter<'_> {
+    fn context(&self) -> Value {
+        Value::from_object(ExportContext(self.scope.context()))
+    }
+
+    /// A reference to `$NAME`, remembered with where its value comes from.
+    fn reference(&mut self, name: &str, why: String) -> Value {
+        self.out.variables.entry(name.to_owned()).or_insert(why);
+        Value::from(reference(name))
+    }
+
+    fn inputs(&mut self, wf: &Workflow) {
+        let mut values = BTreeMap::new();
+        for i in &wf.inputs {
+            let env = i.env.clone().unwrap_or_else(|| var_name(&i.name));
+            let known = if i.secret {
+                None
+            } else {
+                self.given
+                    .get(&i.name)
+                    .map(|v| Value::from(v.as_str()))
+                    .or_else(|| {
+                        i.env
+                            .as_deref()
+                            .and_then(crate::environment::var)
+                            .map(Value::from)
+                    })
+                    .or_else(|| i.default.as_ref().map(crate::template::to_value))
+            };
+            let value = known.unwrap_or_else(|| {
+                let why = if i.secret {
+                    format!("the secret input `{}`", i.name)
+                } else {
+                    format!("the input `{}`", i.name)
+                };
+                self.reference(&env, why)
+            });
+            values.insert(i.name.clone(), value);
+        }
+        self.scope = Scope::new(values);
+        for v in &wf.vars {
+            let value = match v.value.render(&self.context()) {
+                Ok(value) => value,
+                Err(_) => self.reference(&var_name(&v.name), format!("`vars.{}`", v.name)),
+            };
+            self.scope.set_var(&v.name, value);
+        }
+    }
+
+    fn step(&mut self, wf: &Workflow, step: &Step, wanted: Option<&str>) {
+        let label = step.id.clone().unwrap_or_else(|| step.title());
+        if step.for_each.is_some() {
+            for (local, name) in [("item", "ITEM"), ("index", "INDEX")] {
+                let v = self.reference(name, format!("`{local}` of step `{label}`'s for_each"));
+                self.scope.set_local(local, v);
+            }
+        }
+        match &step.action {
+            Action::Set(items) => {
+                for item in items {
+                    let value = match item.value.render(&self.context()) {
+                        Ok(v) => v,
+                        Err(_) => self.reference(
+                            &var_name(&item.name),
+                            format!("`{}`, set by step `{label}`", item.name),
+                        ),
+                    };
+                    self.scope.set_name(&item.name, value);
+                }
+            }
+            Action::Request(r) => {
+                if wanted.is_none_or(|w| step.id.as_deref() == Some(w)) {
+                    match self.request(wf, &r.spec) {
+                        Ok(request) => match command(&request) {
+                            Ok(command) => self.out.steps.push(ExportedStep {
+                                label: label.clone(),
+                                request,
+                                command,
+                            }),
+                            Err(e) => self.out.notes.push(format!("step `{label}`: {e}")),
+                        },
+                        Err(e) => self
+                            .out
+                            .notes
+                            .push(format!("step `{label}` cannot be exported: {e}")),
+                    }
+                }
+                for c in &r.captures {
+                    self.reference(
+                        &var_name(&c.name),
+                        format!("`{}`, captured by step `{label}`", c.name),
+                    );
+                    // A path object, so `{{ rule.name }}` is `$RULE_NAME` rather than an error.
+                    let v = Value::from_object(RefPath(vec![c.name.clone()]));
+                    self.scope.set_name(&c.name, v);
+                }
+            }
+            Action::Include(_) => self.out.notes.push(format!(
+                "step `{label}` includes another workflow: export that file for its requests"
+            )),
+            Action::Assert(_) | Action::Sleep(_) => {}
+        }
+        self.scope.clear_local("item");
+        self.scope.clear_local("index");
+    }
+
+    fn request(&mut self, wf: &Workflow, spec: &RequestSpec) -> Result<Request, String> {
+        let ctx = self.context();
+        let plain = RequestSpec {
+            method: spec.method.clone(),
+            url: spec.url.clone(),
+            query: spec.query.clone(),
+            headers: spec.headers.clone(),
+            body: spec.body.clone(),
+            auth: AuthSpec::None,
+            timeout: spec.timeout,
+            follow_redirects: spec.follow_redirects,
+            max_redirects: spec.max_redirects,
+            max_body: spec.max_body,
+            verify_tls: spec.verify_tls,
+            ca_file: spec.ca_file.clone(),
+            cookies: spec.cookies.clone(),
+            from_defaults: Vec::new(),
+        };
+        let prepared = crate::run::prepare::prepare(&plain, &ctx, &crate::secrets::Redactor::new())
+            .map_err(|e| match e {
+                crate::run::prepare::PrepareError::Render { error, field } => {
+                    format!("`{field}`: {}", error.message)
+                }
+                crate::run::prepare::PrepareError::Invalid(m) => m,
+            })?;
+        let render = |t: &Text| {
+            t.render(&ctx)
+                .map(|s| s.into_owned())
+                .map_err(|e| format!("`auth`: {}", e.message))
+        };
+        let mut req = Request::new(&prepared.method, &restore_refs(prepared.url.as_str()));
+        for (name, value) in &prepared.headers {
+            let literal = spec
+                .headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .is_some_and(|(_, t)| t.as_literal().is_some());
+            let value =
+                if super::inputs::is_secret_header(name) && !literal && !value.contains(REF_OPEN) {
+                    // A credential that came from an input given on the command line or the
+                    // environment: its value stays out of the command.
+                    let v = self.reference(&var_name(name), format!("the `{name}` header"));
+                    v.as_str().unwrap_or_default().to_owned()
+                } else {
+                    value.clone()
+                };
+            req.headers.push((name.clone(), value));
+        }
+        match &spec.auth {
+            AuthSpec::None => {}
+            AuthSpec::Bearer(t) => {
+                let token = render(t)?;
+                let token = if token.contains(REF_OPEN) || t.as_literal().is_some() {
+                    token
+                } else {
+                    let v = self.reference("TOKEN", "the bearer token".into());
+                    v.as_str().unwrap_or_default().to_owned()
+                };
+                req.headers
+                    .push(("Authorization".into(), format!("Bearer {token}")));
+            }
+            AuthSpec::Basic { username, password } => {
+                let pass = render(password)?;
+                let pass = if pass.contains(REF_OPEN) || password.as_literal().is_some() {
+                    pass
+                } else {
+                    let v = self.reference("PASSWORD", "the basic auth password".into());
+                    v.as_str().unwrap_or_default().to_owned()
+                };
+                req.basic = Some((render(username)?, pass));
+            }
+            AuthSpec::Provider(name) => {
+                let var = format!("{}_TOKEN", var_name(name));
+                let provider = wf
+                    .auth
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .map(|p| p.token_url.source_text().to_owned())
+                    .unwrap_or_default();
+                let v = self.reference(
+                    &var,
+                    format!("a token of the auth provider `{name}` ({provider})"),
+                );
+                req.headers.push((
+                    "Authorization".into(),
+                    format!("Bearer {}", v.as_str().unwrap_or_default()),
+                ));
+            }
+        }
+        req.body = match prepared.body {
+            PreparedBody::None => Body::None,
+            PreparedBody::Bytes {
+                bytes,
+                content_type: Some("application/json"),
+            } => Body::Json(serde_json::from_slice(&bytes).map_err(|e| e.to_string())?),
+            PreparedBody::Bytes {
+                bytes,
+                content_type: Some(_),
+            } => Body::Form(
+                url::form_urlencoded::parse(&bytes)
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect(),
+            ),
+            PreparedBody::Bytes {
+                bytes,
+                content_type: None,
+            } => Body::Raw(String::from_utf8(bytes).map_err(|e| e.to_string())?),
+            PreparedBody::File { path, content_type } => Body::File {
+                path: path.display().to_string(),
+                content_type,
+            },
+            PreparedBody::Multipart(parts) => Body::Multipart(
+                parts
+                    .into_iter()
+                    .map(|p| match p {
+                        PreparedPart::Text { name, value } => Part::Text { name, value },
+                        PreparedPart::File {
+                            name,
+                            path,
+                            content_type,
+                        } => Part::File {
+                            name,
+                            path: path.display().to_string(),
+                            content_type,
+                        },
+                    })
+                    .collect(),
+            ),
+        };
+        req.follow_redirects = spec.follow_redirects;
+        req.max_redirects = (spec.max_redirects != crate::model::DEFAULT_MAX_REDIRECTS)
+            .then_some(spec.max_redirects);
+        req.timeout_ms = spec.timeout.map(|d| d.as_millis() as u64);
+        req.verify_tls = spec.verify_tls;
+        req.ca_file = spec.ca_file.as_ref().map(|p| p.display().to_string());
+        Ok(req)
+    }
+}
+
+/// A URL that the `url` crate percent-encoded: its references made whole again.
+fn restore_refs(url: &str) -> String {
+    url.replace("%EE%80%80", &REF_OPEN.to_string())
+        .replace("%EE%80%81", &REF_CLOSE.to_string())
+}
+
+/// The shell command for a request: `curl`, then one option per line.
+pub fn command(req: &Request) -> Result<String, String> {
+    let args = to_curl(req).to_options();
+    let mut out = String::from("curl");
+    for (flag, value) in args {
+        out.push_str(" \\\n  ");
+        if flag.starts_with('-') {
+            out.push_str(&flag);
+        } else {
+            out.push_str(&quote(&flag).map_err(|e| e.0)?);
+        }
+        if let Some(v) = value {
+            out.push(' ');
+            out.push_str(&quote(&v).map_err(|e| e.0)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Every request step of the workflow (or only step `only`), as curl commands.
+pub fn export(
+    wf: &Workflow,
+    only: Option<&str>,
+    given: &BTreeMap<String, String>,
+) -> Result<Exported, String> {
+    if let Some(id) = only {
+        let found = wf
+            .all_steps()
+            .any(|s| s.id.as_deref() == Some(id) && matches!(s.action, Action::Request(_)));
+        if !found {
+            return Err(format!(
+                "no request step with id `{id}` in {}",
+                wf.file.path.display()
+            ));
+        }
+    }
+    let mut e = Exporter {
+        scope: Scope::default(),
+        out: Exported::default(),
+        given,
+    };
+    e.inputs(wf);
+    for step in wf.all_steps() {
+        e.step(wf, step, only);
+    }
+    // Exactly the variables the printed commands read, each with where its value comes from.
+    let mut used = BTreeMap::new();
+    for step in &e.out.steps {
+        for name in references_in(&step.command) {
+            let why = e.out.variables.get(&name).cloned().unwrap_or_else(|| {
+                "a value known only when the workflow runs (a response or a captured value)".into()
+            });
+            used.insert(name, why);
+        }
+    }
+    e.out.variables = used;
+    Ok(e.out)
+}
+
+/// The `"$NAME"` references of a quoted command.
+fn references_in(command: &str) -> Vec<String> {
+    command
+        .split("\"$")
+        .skip(1)
+        .filter_map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty() && rest[name.len()..].starts_with('"')).then_some(name)
+        })
+        .collect()
+}
