@@ -11,7 +11,7 @@ drift and are the figure to trust for small changes.
     bench.py pair --runs 10 NAME='CMD' ...                     # whole-run time, paired
     bench.py rss --runs 3 NAME='CMD' ...                       # peak RSS only
 
-The first NAME is the reference the ratios are taken against. `{n}` in a command is
+NAME may not contain `=`. The first NAME is the reference the ratios are taken against. `{n}` in a command is
 replaced by the step count (1 for the start-up run, N for the long run).
 """
 import argparse
@@ -36,18 +36,23 @@ def parse_tools(specs):
 
 
 def run_once(cmd: str):
-    """(seconds, peak RSS in KiB) of one process; a failing process stops the bench."""
+    """(seconds, peak RSS in KiB) of one process; a failing process stops the bench.
+
+    The process runs under GNU time, which reports its peak RSS: a child spawned by Python
+    itself would carry the interpreter's pages (15 MiB) in its own peak, as Linux counts the
+    memory a process had before it exec'd. The wrapper adds the same ~1 ms to every tool."""
     argv = shlex.split(cmd)
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        sys.exit(f"`{cmd}` exited {proc.returncode}:\n{err[-2000:]}")
-    return elapsed, usage.ru_maxrss
+    with tempfile.NamedTemporaryFile() as err, tempfile.NamedTemporaryFile() as rss:
+        wrapped = ["/usr/bin/time", "-f", "%M", "-o", rss.name] + argv
+        start = time.perf_counter()
+        # stderr to a file, not a pipe: a chatty process must not block on a full pipe.
+        code = subprocess.call(wrapped, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        elapsed = time.perf_counter() - start
+        if code != 0:
+            text = err.read().decode(errors="replace")
+            sys.exit(f"`{cmd}` exited {code}:\n{text[-2000:]}")
+        kib = int(rss.read().decode().strip().splitlines()[-1])
+    return elapsed, kib
 
 
 def rotated(items, k):

@@ -82,12 +82,13 @@ if want memory; then
   echo
   echo "## peak RSS"
   echo
-  mem=("apiflow run N=$N=$BIN run --quiet $work/bench-$N.yaml"
-       "apiflow run N=10000=$BIN run --quiet $work/bench-10000.yaml"
-       "apiflow validate N=10000=$BIN validate $work/bench-10000.yaml"
-       "floor N=10000=$FLOOR $BASE 10000")
-  [ -n "$HURL" ] && mem+=("hurl N=$N=$HURL --no-output $work/bench-$N.hurl"
-                          "hurl N=10000=$HURL --no-output $work/bench-10000.hurl")
+  mem=("apiflow run, N $N=$BIN run --quiet $work/bench-$N.yaml"
+       "apiflow run, N 10000=$BIN run --quiet $work/bench-10000.yaml"
+       "apiflow validate, N 10000=$BIN validate $work/bench-10000.yaml"
+       "floor, N $N=$FLOOR $BASE $N"
+       "floor, N 10000=$FLOOR $BASE 10000")
+  [ -n "$HURL" ] && mem+=("hurl, N $N=$HURL --no-output $work/bench-$N.hurl"
+                          "hurl, N 10000=$HURL --no-output $work/bench-10000.hurl")
   python3 bench/bench.py rss --runs 3 "${mem[@]}"
   echo
   echo "N=10,000 file: $(wc -c < "$work/bench-10000.yaml") bytes"

@@ -1,21 +1,15 @@
 use clap::Parser as _;
 
-/// The whole command runs on one thread with a large stack: includes and nested steps recurse
-/// (bounded by the loader's limits, 32 include levels), and in a debug build the deepest chain
-/// the loader allows needs more than the 8 MiB a main thread gets. Untouched stack pages cost
-/// no memory.
-const STACK: usize = 64 * 1024 * 1024;
-
 fn main() {
     let cli = apiflow::cli::Cli::parse();
+    // Includes (up to 32 deep) and nested steps recurse through the runner's futures; the main
+    // thread's default stack is too small for the deepest chains the loader allows, so the
+    // program runs on a thread with a larger one (reserved, only touched pages are used).
     let code = std::thread::Builder::new()
         .name("apiflow".into())
-        .stack_size(STACK)
+        .stack_size(apiflow::app::STACK_BYTES)
         .spawn(move || apiflow::app::main(cli))
-        .map(|t| t.join().unwrap_or(1))
-        .unwrap_or_else(|e| {
-            eprintln!("error: cannot start the main thread: {e}");
-            1
-        });
+        .map(|t| t.join().unwrap_or(apiflow::app::exit::FAILED))
+        .unwrap_or_else(|_| apiflow::app::exit::FAILED);
     std::process::exit(code);
 }

@@ -9,6 +9,7 @@
 //! evaluation's thread is left to finish on its own.
 
 mod document;
+mod functions;
 
 use std::fmt;
 use std::sync::mpsc;
@@ -144,7 +145,7 @@ impl XPath {
                 source: expr.to_owned(),
             }),
             Ok(None) => Err("an empty XPath expression".into()),
-            Err(e) => Err(format!("invalid XPath `{expr}`: {e}")),
+            Err(e) => Err(format!("invalid XPath `{expr}`: {}", explain(&e))),
         }
     }
 
@@ -220,9 +221,10 @@ fn evaluate_text(
     let doc = package.as_document();
     let xpath = sxd_xpath::Factory::new()
         .build(expr)
-        .map_err(|e| format!("invalid XPath `{expr}`: {e}"))?
+        .map_err(|e| format!("invalid XPath `{expr}`: {}", explain(&e)))?
         .ok_or("an empty XPath expression")?;
     let mut ctx = sxd_xpath::Context::new();
+    functions::register(&mut ctx);
     for (prefix, uri) in &prefixes {
         ctx.set_namespace(prefix, uri);
     }
@@ -237,7 +239,7 @@ fn evaluate_text(
     };
     let value = xpath
         .evaluate(&ctx, start)
-        .map_err(|e| format!("XPath `{expr}` failed: {e}"))?;
+        .map_err(|e| format!("XPath `{expr}` failed: {}", explain(&e)))?;
     Ok(match value {
         sxd_xpath::Value::Boolean(b) => Evaluated::Bool(b),
         sxd_xpath::Value::Number(n) => Evaluated::Number(n),
@@ -273,6 +275,44 @@ fn selected(node: sxd_xpath::nodeset::Node<'_>, text: String) -> SelectedNode {
         Node::Namespace(n) => (NodeKind::Namespace, n.prefix().to_owned()),
     };
     SelectedNode { kind, name, text }
+}
+
+/// sxd-xpath's error, in words: several of its errors print only their variant's name.
+fn explain(err: &dyn fmt::Display) -> String {
+    let text = err.to_string();
+    const WORDS: [(&str, &str); 6] = [
+        (
+            "ExtraUnparsedTokens",
+            "unexpected text after the expression",
+        ),
+        ("RanOutOfInput", "the expression ends too early"),
+        ("EmptyPredicate", "an empty predicate `[]`"),
+        (
+            "RightHandSideExpressionMissing",
+            "an operator has nothing on its right",
+        ),
+        ("ArgumentMissing", "a function argument is missing"),
+        ("TrailingSlash", "a path ends with `/`"),
+    ];
+    if let Some((_, words)) = WORDS.iter().find(|(name, _)| text.contains(name)) {
+        return (*words).to_owned();
+    }
+    // `unknown function OwnedPrefixedName { prefix: None, local_part: "f" }`
+    if let Some(at) = text.find("local_part: \"") {
+        let local = &text[at + 13..];
+        let local = &local[..local.find('"').unwrap_or(local.len())];
+        let prefix = text
+            .find("prefix: Some(\"")
+            .map(|p| &text[p + 14..])
+            .map(|p| format!("{}:", &p[..p.find('"').unwrap_or(p.len())]))
+            .unwrap_or_default();
+        let head = text
+            .split(" OwnedPrefixedName")
+            .next()
+            .unwrap_or("unknown name");
+        return format!("{head} `{prefix}{local}`");
+    }
+    text
 }
 
 /// An XPath number as JSON: whole numbers as integers (so `count(//item)` equals `3`), NaN
@@ -322,6 +362,23 @@ mod tests {
         assert_eq!(x("string(/html/body/p)"), serde_json::json!("unclosed"));
         assert_eq!(Markup::of(None, b"  <!DOCTYPE HTML><p>"), Markup::Html);
         assert_eq!(Markup::of(Some("application/xhtml+xml"), b""), Markup::Xml);
+    }
+
+    #[test]
+    fn lang_and_id_work_and_errors_are_in_words() {
+        let doc = r#"<r xml:lang="en-GB"><a id="x1"/><b xml:lang="fr"><c id="x2"/></b></r>"#;
+        let x = |e| eval(e, doc, "text/xml").unwrap();
+        assert_eq!(x("count(//*[lang('en')])"), serde_json::json!(2));
+        assert_eq!(x("count(//*[lang('fr')])"), serde_json::json!(2));
+        assert_eq!(x("name(id('x2'))"), serde_json::json!("c"));
+        assert_eq!(x("count(id('x1 x2 nope'))"), serde_json::json!(2));
+        let err = XPath::compile("1 2").err().unwrap();
+        assert!(
+            err.contains("unexpected text after the expression"),
+            "{err}"
+        );
+        let err = eval("nope(1)", doc, "text/xml").unwrap_err();
+        assert!(err.contains("unknown function `nope`"), "{err}");
     }
 
     #[test]

@@ -205,6 +205,6 @@ fn list_masks_the_default_of_a_secret_input() {
     let (code, out, err) = run(&["list", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(!out.contains("dflt-s3cr3t-value") && !err.contains("dflt-s3cr3t-value"));
-    assert!(out.contains("default ********"), "{out}");
+    assert!(out.contains("default ••••••"), "{out}");
     assert!(out.contains("default \"us-south\""), "{out}");
 }

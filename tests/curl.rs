@@ -634,24 +634,7 @@ fn curl_apiflow_and_the_exported_command_send_the_same_requests() {
             &[("PASSWORD", "json-pw-1"), ("TOKEN", "json-tok-2")],
         ),
         case(&["-sSv", "-o", "/dev/null", "{URL}/quiet"], &[]),
-        case(
-            &[
-                "-X",
-                "POST",
-                "-H",
-                "Content-Type: text/plain",
-                "--data-binary",
-                "line1\nline2\ttab 'q' \"dq\" $HOME `x`",
-                "{URL}/binary-text",
-            ],
-            &[],
-        ),
-    ]);
-}
-
-#[test]
-fn commands_needing_the_http_helpers_keys() {
-    run_cases(&[
+        // These three need `max_redirects`, `body: { file }` and no Referer on redirects.
         case(&["-L", "{URL}/redirect"], &[]),
         case(&["-L", "--max-redirs", "3", "{URL}/redirect"], &[]),
         case(
@@ -661,6 +644,18 @@ fn commands_needing_the_http_helpers_keys() {
                 "-H",
                 "Content-Type: image/png",
                 "{URL}/binary",
+            ],
+            &[],
+        ),
+        case(
+            &[
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: text/plain",
+                "--data-binary",
+                "line1\nline2\ttab 'q' \"dq\" $HOME `x`",
+                "{URL}/binary-text",
             ],
             &[],
         ),
@@ -850,6 +845,7 @@ steps:
     let run = Command::new("bash")
         .arg("-c")
         .arg(&script)
+        .current_dir(dir.path())
         .env("EXPORT_TEST_KEY", "super-secret-key")
         .env("ACCESS_TOKEN", "tok")
         .env("IAM_TOKEN", "iam-tok")
@@ -885,6 +881,8 @@ steps:
     assert_eq!(header("x-token").as_deref(), Some("tok"));
     assert_eq!(header("x-env").as_deref(), Some("plain"));
     assert_eq!(header("authorization").as_deref(), Some("Bearer iam-tok"));
+    // The steps share cookies through a file, as they share the workflow's jar.
+    assert!(script.contains("-b apiflow-cookies.txt") && script.contains("-c apiflow-cookies.txt"));
 
     // --step picks one step; an unknown step is an error.
     let out = apiflow()

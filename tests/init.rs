@@ -5,11 +5,12 @@ mod support;
 
 use support::{Dir, apiflow};
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "workflows/ibm-cloud.yaml",
     ".env.example",
     ".github/workflows/apiflow.yml",
     "README.md",
+    "schemas/workflow.schema.json",
 ];
 
 #[test]
@@ -42,6 +43,15 @@ fn the_starter_validates_and_passes_against_the_sandbox() {
             .as_str()
             .is_some_and(|u| u.starts_with("actions/upload-artifact"))
     }));
+
+    // The schema the workflow's modeline names is apiflow's own.
+    let schema = std::fs::read_to_string(target.join("schemas/workflow.schema.json")).unwrap();
+    let printed = apiflow().arg("schema").output().unwrap().stdout;
+    assert_eq!(schema.as_bytes(), &printed[..]);
+    let workflow = std::fs::read_to_string(target.join(FILES[0])).unwrap();
+    assert!(
+        workflow.starts_with("# yaml-language-server: $schema=../schemas/workflow.schema.json")
+    );
 
     let out = apiflow().arg("validate").arg(&target).output().unwrap();
     assert!(

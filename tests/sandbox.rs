@@ -72,7 +72,7 @@ fn every_recipe_passes_against_the_in_process_sandbox() {
     let (code, out, err) = run(&args);
     assert_eq!(code, 0, "{out}{err}");
     let n = recipes.len();
-    assert!(n >= 7, "{recipes:?}");
+    assert!(n >= 8, "{recipes:?}");
     assert!(
         out.contains(&format!("{n} workflows: {n} passed, 0 failed")),
         "{out}"

@@ -113,6 +113,30 @@ fn the_environment_read_as_an_include_shows_no_secret() {
     }
 }
 
+#[test]
+fn list_never_shows_a_secret_inputs_default() {
+    let dir = Dir::new();
+    let main = dir
+        .write(
+            "main.yaml",
+            "version: 1\nname: main\ninputs:\n  apikey: { secret: true, default: Dflt-Secret-9931 }\n  \
+             region: { default: us-south }\nsteps:\n  - request: { url: \"http://127.0.0.1:9/\" }\n",
+        )
+        .to_string_lossy()
+        .into_owned();
+    let (code, text) = output(&["list", &main], false);
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("Dflt-Secret-9931"), "{text}");
+    assert!(
+        text.contains("default \"us-south\""),
+        "a plain default is shown: {text}"
+    );
+    assert!(
+        text.contains(&format!("default {}", support_mask())),
+        "{text}"
+    );
+}
+
 fn support_mask() -> &'static str {
     "••••••"
 }

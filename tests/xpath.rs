@@ -71,6 +71,13 @@ impl Server {
                         }),
                     )
                     .route(
+                        "/many",
+                        get(|| async {
+                            let body = format!("<r>{}</r>", "<i/>".repeat(3000));
+                            ([("content-type", "text/xml")], body)
+                        }),
+                    )
+                    .route(
                         "/broken",
                         get(|| async { ([("content-type", "application/xml")], "<a><b></a>") }),
                     )
@@ -320,4 +327,38 @@ fn the_example_workflow_passes_against_a_local_server() {
     ]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(server.queries().len() >= 2, "{:?}", server.queries());
+}
+
+#[test]
+fn a_slow_evaluation_is_stopped_by_the_step_timeout() {
+    let server = Server::start();
+    let dir = Dir::new();
+    // Quadratic in the document: minutes on 3,000 nodes, unless stopped.
+    let f = write(
+        &dir,
+        &server,
+        r#"version: 1
+name: slow xpath
+steps:
+  - timeout: 500ms
+    request: { url: "BASE/many" }
+    expect:
+      xpath:
+        count(//i[count(//i) > count(preceding::i)]): 3000
+  - request: { url: "BASE/use?after=1" }
+"#,
+    );
+    let started = std::time::Instant::now();
+    let (code, doc, out) = run_report(&dir, &f);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{out}"
+    );
+    assert_eq!(code, 1, "{out}");
+    let msg = doc["workflows"][0]["steps"][0]["attempts"][0]["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(msg.contains("the step timed out after 500 ms"), "{out}");
+    assert!(server.queries().is_empty(), "the next step did not run");
 }

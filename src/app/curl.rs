@@ -111,6 +111,16 @@ pub fn export(args: ExportCurlArgs, output: &Output) -> i32 {
                 text.push_str(&format!("#   {name}: {why}\n"));
             }
         }
+        if exported
+            .steps
+            .iter()
+            .any(|s| s.command.contains(exporter::COOKIE_FILE))
+        {
+            text.push_str(&format!(
+                "# The commands share cookies through {}, as the steps share the workflow's cookie jar.\n",
+                exporter::COOKIE_FILE
+            ));
+        }
         for step in &exported.steps {
             text.push_str(&format!("\n# step: {}\n{}\n", step.label, step.command));
         }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::exit;
 use crate::report::output::Output;
 
-const WORKFLOW: &str = r#"# yaml-language-server: $schema=https://raw.githubusercontent.com/apiflow/apiflow/main/schemas/workflow.schema.json
+const WORKFLOW: &str = r#"# yaml-language-server: $schema=../schemas/workflow.schema.json
 #
 # IBM Cloud's "preparing to use the API": exchange an API key for an IAM access token, then
 # call an API with it. Try it against the embedded IBM Cloud sandbox (no account needed):
@@ -69,7 +69,8 @@ jobs:
     steps:
       - uses: actions/checkout@v4
       - name: Install apiflow
-        run: cargo install --locked --git https://github.com/apiflow/apiflow apiflow
+        # Set the repository variable APIFLOW_GIT to the apiflow repository your team uses.
+        run: cargo install --locked --git "${{ vars.APIFLOW_GIT }}" apiflow
       - name: Run the workflows
         env:
           IBMCLOUD_API_KEY: ${{ secrets.IBMCLOUD_API_KEY }}
@@ -87,7 +88,7 @@ jobs:
 
 const README: &str = "# API workflows
 
-Written for [apiflow](https://github.com/apiflow/apiflow).
+Written for apiflow.
 
 - `workflows/ibm-cloud.yaml`: API key → IAM token → a call that uses it.
 - `apiflow run --sandbox workflows` runs it against the embedded IBM Cloud sandbox.
@@ -96,15 +97,21 @@ Written for [apiflow](https://github.com/apiflow/apiflow).
 - `apiflow import curl --workflow` turns a curl command from API documentation (pasted on
   stdin) into a new workflow; `apiflow export curl workflows/ibm-cloud.yaml` goes back.
 - `.github/workflows/apiflow.yml` runs the workflows in GitHub Actions and uploads JUnit.
+- `schemas/workflow.schema.json` lets editors check the workflows as you type
+  (`apiflow schema` prints the current one).
 ";
 
 /// The starter's files, relative to the folder.
-pub fn files() -> [(&'static str, &'static str); 4] {
-    [
-        ("workflows/ibm-cloud.yaml", WORKFLOW),
-        (".env.example", ENV_EXAMPLE),
-        (".github/workflows/apiflow.yml", CI),
-        ("README.md", README),
+pub fn files() -> Vec<(&'static str, String)> {
+    vec![
+        ("workflows/ibm-cloud.yaml", WORKFLOW.to_owned()),
+        (".env.example", ENV_EXAMPLE.to_owned()),
+        (".github/workflows/apiflow.yml", CI.to_owned()),
+        ("README.md", README.to_owned()),
+        (
+            "schemas/workflow.schema.json",
+            crate::schema::workflow_schema_text() + "\n",
+        ),
     ]
 }
 
@@ -124,7 +131,7 @@ pub fn init(dir: Option<PathBuf>, output: &Output) -> i32 {
         return exit::INVALID;
     }
     for (name, text) in files() {
-        if let Err(e) = write_new(&dir.join(name), text) {
+        if let Err(e) = write_new(&dir.join(name), &text) {
             output.err(&format!("error: {e}\n"));
             return exit::FAILED;
         }
@@ -132,7 +139,11 @@ pub fn init(dir: Option<PathBuf>, output: &Output) -> i32 {
     let shown = dir.display();
     output.out(&format!(
         "Wrote a starter to {shown}:\n  {}\nTry it against the sandbox:  apiflow run --sandbox {shown}/workflows\n",
-        files().map(|(n, _)| n).join("\n  ")
+        files()
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join("\n  ")
     ));
     exit::OK
 }

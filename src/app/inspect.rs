@@ -61,7 +61,7 @@ pub(super) fn list(paths: &[PathBuf], select: &Select, output: &Output) -> i32 {
             }
             match &i.default {
                 // A secret's default is as secret as any value it may take.
-                Some(_) if i.secret => notes.push("default ********".to_owned()),
+                Some(_) if i.secret => notes.push(format!("default {}", crate::secrets::MASK)),
                 Some(d) => notes.push(format!("default {d}")),
                 None => {}
             }

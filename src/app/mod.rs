@@ -31,6 +31,11 @@ pub mod exit {
     pub const INTERRUPTED: i32 = 130;
 }
 
+/// The stack of the thread running the program and of the runtime's workers: includes and
+/// nested steps recurse (bounded by the loader's depth limits), which the default stacks
+/// (8 MiB main, 2 MiB workers) do not hold at the deepest chains allowed.
+pub const STACK_BYTES: usize = 128 * 1024 * 1024;
+
 pub fn main(cli: Cli) -> i32 {
     let secrets = Redactor::new();
     crate::load::register_secrets_with(secrets.clone());
@@ -46,9 +51,7 @@ pub fn main(cli: Cli) -> i32 {
         tokio::runtime::Builder::new_current_thread()
     } else {
         let mut b = tokio::runtime::Builder::new_multi_thread();
-        // Includes and nested steps recurse (bounded by the loader's depth limits); the
-        // default 2 MiB worker stack is too small for the deepest chains it allows.
-        b.thread_stack_size(32 * 1024 * 1024);
+        b.thread_stack_size(STACK_BYTES);
         b
     };
     let runtime = match builder.enable_all().build() {

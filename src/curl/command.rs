@@ -81,6 +81,8 @@ pub struct CurlCommand {
     pub compressed: bool,
     pub user_agent: Option<String>,
     pub cookie: Option<String>,
+    /// `-c FILE`: where curl writes the cookies it received (export: the session's jar).
+    pub cookie_jar: Option<String>,
     pub referer: Option<String>,
     pub cacert: Option<String>,
 }
@@ -206,6 +208,9 @@ impl CurlCommand {
         if let Some(c) = &self.cookie {
             push("-b", Some(c));
         }
+        if let Some(c) = &self.cookie_jar {
+            push("-c", Some(c));
+        }
         if let Some(u) = &self.user {
             push("-u", Some(u));
         }
@@ -282,6 +287,12 @@ impl Parsed {
             "compressed" => c.compressed = !negated,
             "user-agent" => c.user_agent = Some(v()),
             "cookie" => c.cookie = Some(v()),
+            "cookie-jar" => {
+                c.cookie_jar = Some(v());
+                self.notes.push(format!(
+                    "`{written}` only saves cookies: a workflow keeps them in its own jar (`apiflow run --cookie-jar FILE` saves it)"
+                ));
+            }
             "referer" => c.referer = Some(v()),
             "cacert" => c.cacert = Some(v()),
             long if OUTPUT_ONLY.contains(&long) => {

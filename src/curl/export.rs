@@ -13,10 +13,12 @@ use minijinja::value::Object;
 
 use super::mapping::to_curl;
 use super::request::{Body, Part, Request};
-use super::shell::{REF_CLOSE, REF_OPEN, quote, reference};
+use super::shell::{REF_OPEN, quote, reference};
 use crate::http::{PreparedBody, PreparedPart};
-use crate::model::{Action, AuthSpec, RequestSpec, Step, Workflow};
-use crate::template::{Scope, Text};
+use crate::model::{
+    Action, AuthSpec, BodySpec, MultipartPart, RequestCookies, RequestSpec, Step, Workflow,
+};
+use crate::template::{Scope, Text, ValueTemplate};
 
 /// One exported step.
 #[derive(Debug)]
@@ -187,8 +189,8 @@ impl Exporter<'_> {
             }
             Action::Request(r) => {
                 if wanted.is_none_or(|w| step.id.as_deref() == Some(w)) {
-                    match self.request(wf, &r.spec) {
-                        Ok(request) => match command(&request) {
+                    match self.request(wf, &r.spec, &label) {
+                        Ok(request) => match command_with(&request, jar(wf, &r.spec)) {
                             Ok(command) => self.out.steps.push(ExportedStep {
                                 label: label.clone(),
                                 request,
@@ -221,14 +223,71 @@ impl Exporter<'_> {
         self.scope.clear_local("index");
     }
 
-    fn request(&mut self, wf: &Workflow, spec: &RequestSpec) -> Result<Request, String> {
+    fn request(
+        &mut self,
+        wf: &Workflow,
+        spec: &RequestSpec,
+        label: &str,
+    ) -> Result<Request, String> {
         let ctx = self.context();
+        // Fields that cannot be rendered before the run (a filter on a captured value, say)
+        // become references named after the field.
+        let later: std::cell::RefCell<Vec<String>> = Default::default();
+        let text = |t: &Text, hint: &str| -> Text {
+            if t.render(&ctx).is_ok() {
+                return t.clone();
+            }
+            let name = var_name(hint);
+            later.borrow_mut().push(name.clone());
+            Text::Lit(reference(&name))
+        };
+        let body = spec.body.as_ref().map(|b| match b {
+            BodySpec::Json(v) => {
+                BodySpec::Json(value_or_ref(v, &ctx, "json", &mut later.borrow_mut()))
+            }
+            BodySpec::Form(fields) => BodySpec::Form(
+                fields
+                    .iter()
+                    .map(|(n, t)| (n.clone(), text(t, n)))
+                    .collect(),
+            ),
+            BodySpec::Raw(t) => BodySpec::Raw(text(t, "body")),
+            BodySpec::Multipart(parts) => BodySpec::Multipart(
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        MultipartPart::Text { name, value } => MultipartPart::Text {
+                            name: name.clone(),
+                            value: text(value, name),
+                        },
+                        other => other.clone(),
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        });
+        // The URL and query are rendered here, not by `prepare`: a URL that starts with a
+        // reference (`"$BASE_URL"/login`) is not a URL until the shell fills it in.
+        let url = text(&spec.url, "url");
+        let url = url
+            .render(&ctx)
+            .map(|u| u.trim().to_owned())
+            .unwrap_or_default();
+        let mut query = Vec::with_capacity(spec.query.len());
+        for (n, t) in &spec.query {
+            let value = text(t, n).render(&ctx).map(|v| v.into_owned());
+            query.push((n.clone(), value.unwrap_or_default()));
+        }
         let plain = RequestSpec {
-            method: spec.method.clone(),
-            url: spec.url.clone(),
-            query: spec.query.clone(),
-            headers: spec.headers.clone(),
-            body: spec.body.clone(),
+            method: text(&spec.method, "method"),
+            url: Text::Lit("http://apiflow.invalid/".into()),
+            query: Vec::new(),
+            headers: spec
+                .headers
+                .iter()
+                .map(|(n, t)| (n.clone(), text(t, n)))
+                .collect(),
+            body,
             auth: AuthSpec::None,
             timeout: spec.timeout,
             follow_redirects: spec.follow_redirects,
@@ -236,9 +295,20 @@ impl Exporter<'_> {
             max_body: spec.max_body,
             verify_tls: spec.verify_tls,
             ca_file: spec.ca_file.clone(),
-            cookies: spec.cookies.clone(),
+            cookies: match &spec.cookies {
+                RequestCookies::Jar(list) => {
+                    RequestCookies::Jar(list.iter().map(|(n, t)| (n.clone(), text(t, n))).collect())
+                }
+                RequestCookies::Off => RequestCookies::Off,
+            },
             from_defaults: Vec::new(),
         };
+        for name in later.into_inner() {
+            self.reference(
+                &name,
+                format!("a value of step `{label}` known only when the workflow runs"),
+            );
+        }
         let prepared = crate::run::prepare::prepare(&plain, &ctx, &crate::secrets::Redactor::new())
             .map_err(|e| match e {
                 crate::run::prepare::PrepareError::Render { error, field } => {
@@ -251,7 +321,8 @@ impl Exporter<'_> {
                 .map(|s| s.into_owned())
                 .map_err(|e| format!("`auth`: {}", e.message))
         };
-        let mut req = Request::new(&prepared.method, &restore_refs(prepared.url.as_str()));
+        let mut req = Request::new(&prepared.method, &normalized_url(&url));
+        req.query = query;
         for (name, value) in &prepared.headers {
             let literal = spec
                 .headers
@@ -360,15 +431,48 @@ impl Exporter<'_> {
     }
 }
 
-/// A URL that the `url` crate percent-encoded: its references made whole again.
-fn restore_refs(url: &str) -> String {
-    url.replace("%EE%80%80", &REF_OPEN.to_string())
-        .replace("%EE%80%81", &REF_CLOSE.to_string())
+/// The URL as `apiflow run` would send it (the `url` crate's encoding), references kept whole;
+/// as rendered when it is not a URL before the shell fills in its references.
+fn normalized_url(url: &str) -> String {
+    let mut names = Vec::new();
+    let mut with_tokens = String::new();
+    for piece in super::shell::pieces(url) {
+        match piece {
+            super::shell::Piece::Lit(l) => with_tokens.push_str(l),
+            super::shell::Piece::Ref(name) => {
+                with_tokens.push_str(&format!("apiflowref{}x", names.len()));
+                names.push(name.to_owned());
+            }
+        }
+    }
+    match url::Url::parse(&with_tokens) {
+        Ok(parsed) => {
+            let mut out = parsed.as_str().to_owned();
+            for (i, name) in names.iter().enumerate().rev() {
+                out = out.replace(&format!("apiflowref{i}x"), &reference(name));
+            }
+            out
+        }
+        Err(_) => url.to_owned(),
+    }
 }
 
 /// The shell command for a request: `curl`, then one option per line.
 pub fn command(req: &Request) -> Result<String, String> {
-    let args = to_curl(req).to_options();
+    command_with(req, None)
+}
+
+/// The file export's commands share cookies through, as a workflow's steps share its jar.
+pub const COOKIE_FILE: &str = "apiflow-cookies.txt";
+
+/// [`command`], with `-b FILE -c FILE` when the request uses the workflow's cookie jar.
+pub fn command_with(req: &Request, jar: Option<&str>) -> Result<String, String> {
+    let mut cmd = to_curl(req);
+    if let Some(file) = jar {
+        cmd.cookie = Some(file.to_owned());
+        cmd.cookie_jar = Some(file.to_owned());
+    }
+    let args = cmd.to_options();
     let mut out = String::from("curl");
     for (flag, value) in args {
         out.push_str(" \\\n  ");
@@ -407,6 +511,14 @@ pub fn export(
         out: Exported::default(),
         given,
     };
+    for name in given.keys() {
+        if !wf.inputs.iter().any(|i| &i.name == name) {
+            e.out.notes.push(format!(
+                "`--input {name}=…`: {} has no input named `{name}`",
+                wf.file.path.display()
+            ));
+        }
+    }
     e.inputs(wf);
     for step in wf.all_steps() {
         e.step(wf, step, only);
@@ -438,4 +550,57 @@ fn references_in(command: &str) -> Vec<String> {
             (!name.is_empty() && rest[name.len()..].starts_with('"')).then_some(name)
         })
         .collect()
+}
+
+/// A JSON body with every leaf that cannot be rendered before the run replaced by a
+/// reference named after its key.
+fn value_or_ref(
+    v: &ValueTemplate,
+    ctx: &Value,
+    hint: &str,
+    later: &mut Vec<String>,
+) -> ValueTemplate {
+    match v {
+        ValueTemplate::Lit(_) => v.clone(),
+        ValueTemplate::Text(_) | ValueTemplate::Expr(_) => {
+            if v.render(ctx).is_ok() {
+                v.clone()
+            } else {
+                let name = var_name(hint);
+                later.push(name.clone());
+                ValueTemplate::Lit(Value::from(reference(&name)))
+            }
+        }
+        ValueTemplate::Seq(items) => ValueTemplate::Seq(
+            items
+                .iter()
+                .map(|i| value_or_ref(i, ctx, hint, later))
+                .collect(),
+        ),
+        ValueTemplate::Map(entries) => ValueTemplate::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), value_or_ref(v, ctx, k, later)))
+                .collect(),
+        ),
+    }
+}
+
+/// The cookie file a step's command reads and writes: the workflow has several requests (so
+/// cookies can travel between them), its jar is on, and the request neither turns it off nor
+/// sends its own `Cookie` header (which curl would send besides the file's).
+fn jar(wf: &Workflow, spec: &RequestSpec) -> Option<&'static str> {
+    let requests = wf
+        .all_steps()
+        .filter(|s| matches!(s.action, Action::Request(_)))
+        .count();
+    if requests < 2 {
+        return None;
+    }
+    let own_cookie = spec
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("cookie"));
+    (wf.cookies && matches!(spec.cookies, RequestCookies::Jar(_)) && !own_cookie)
+        .then_some(COOKIE_FILE)
 }

@@ -91,6 +91,12 @@ pub fn import(req: &Request, workflow: bool) -> Imported {
         Body::Multipart(parts) => {
             let mut m = Mapping::new();
             for p in parts {
+                let (Part::Text { name, .. } | Part::File { name, .. }) = p;
+                if m.contains_key(name.as_str()) {
+                    b.notes.push(format!(
+                        "the multipart field `{name}` was given twice: only its last value is kept (`multipart:` has one value per name)"
+                    ));
+                }
                 match p {
                     Part::Text { name, value } => {
                         let v = b.field(name, value);

@@ -187,10 +187,13 @@ impl Builder {
 
     pub(super) fn json(&mut self, value: &serde_json::Value, key: Option<&str>) -> Yaml {
         match value {
-            serde_json::Value::String(s) => Yaml::String(match key {
-                Some(k) => self.field(k, s),
-                None => self.text(s),
-            }),
+            serde_json::Value::String(s) => {
+                let text = match key {
+                    Some(k) => self.field(k, s),
+                    None => self.text(s),
+                };
+                Yaml::String(keep_string(text))
+            }
             serde_json::Value::Array(items) => {
                 Yaml::Sequence(items.iter().map(|v| self.json(v, key)).collect())
             }
@@ -204,6 +207,26 @@ impl Builder {
             other => serde_yaml::to_value(other).unwrap_or(Yaml::Null),
         }
     }
+}
+
+/// A `json:` string that is one `{{ … }}` inside whitespace would be read as a whole
+/// expression (which keeps its type, and loses the whitespace): the whitespace is written as
+/// expressions too, so the string stays a string with its whitespace.
+fn keep_string(text: String) -> String {
+    let trimmed = text.trim();
+    if trimmed.len() == text.len() || !(trimmed.starts_with("{{") && trimmed.ends_with("}}")) {
+        return text;
+    }
+    let start = text.len() - text.trim_start().len();
+    let end = text.trim_end().len();
+    let ws = |w: &str| {
+        if w.is_empty() {
+            String::new()
+        } else {
+            format!("{{{{ '{w}' }}}}")
+        }
+    };
+    format!("{}{trimmed}{}", ws(&text[..start]), ws(&text[end..]))
 }
 
 /// The next `<NAME>` placeholder (capitals, digits, `_`): (before, NAME, after).
@@ -228,10 +251,18 @@ pub fn escape_markup(s: &str) -> String {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '{' {
-            if let Some(&n @ ('{' | '%' | '#')) = chars.peek() {
-                chars.next();
-                out.push_str(&format!("{{{{ '{{{n}' }}}}"));
-                continue;
+            match chars.peek() {
+                Some(&n @ ('{' | '%' | '#')) => {
+                    chars.next();
+                    out.push_str(&format!("{{{{ '{{{n}' }}}}"));
+                    continue;
+                }
+                // A `{` at the end could meet an input's `{{ … }}` that follows it.
+                None => {
+                    out.push_str("{{ '{' }}");
+                    continue;
+                }
+                Some(_) => {}
             }
         }
         out.push(c);
@@ -250,6 +281,7 @@ mod tests {
         assert!(is_secret_header("X-Auth-Token") && is_secret_header("ibm-apikey"));
         assert!(!is_secret_header("Accept"));
         assert!(is_secret_field("client_secret") && !is_secret_field("grant_type"));
-        assert_eq!(escape_markup("{%x{#{"), "{{ '{%' }}x{{ '{#' }}{");
+        assert_eq!(escape_markup("{%x{#{a"), "{{ '{%' }}x{{ '{#' }}{a");
+        assert_eq!(escape_markup("a{"), "a{{ '{' }}");
     }
 }

@@ -145,15 +145,20 @@ async fn build_request(
         };
         headers.push(("host".into(), host));
     }
-    for (name, value) in request.headers() {
-        headers.push((
-            name.as_str().to_owned(),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        ));
-    }
     let present = |headers: &[(String, String)], name: &str| {
         headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
     };
+    // The step's headers as written (their case kept, for people), then what the client
+    // added to the request (a multipart boundary, a length).
+    headers.extend(req.headers.iter().cloned());
+    for (name, value) in request.headers() {
+        if !present(&req.headers, name.as_str()) {
+            headers.push((
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ));
+        }
+    }
     for (name, value) in [
         ("user-agent", USER_AGENT),
         ("accept", "*/*"),

@@ -120,6 +120,17 @@ impl Session {
         policy: &SendPolicy,
         secrets: &Redactor,
     ) -> Result<Exchange, SendError> {
+        // Boxed: the exchange's state is large, and a step's future is nested once per
+        // include level (32 of them must fit on a thread's stack).
+        Box::pin(self.follow(req, policy, secrets)).await
+    }
+
+    async fn follow(
+        &self,
+        req: &PreparedRequest,
+        policy: &SendPolicy,
+        secrets: &Redactor,
+    ) -> Result<Exchange, SendError> {
         let mut current = req.clone();
         redirect::take_userinfo(&mut current.url, &mut current.headers, secrets);
         // The request's own cookies (`request.cookies`, a `Cookie` header) are merged with

@@ -165,18 +165,61 @@ impl Loader {
 /// Whether the line of a YAML error (or the one before: the scanner often stops a line late)
 /// holds a `{{` outside quotes, which YAML reads as the start of a flow mapping.
 fn unquoted_template(file: &SourceFile, pos: Pos) -> bool {
-    [pos.line, pos.line.saturating_sub(1)].iter().any(|&n| {
-        file.line(n).is_some_and(|line| {
-            line.split_once(": ")
-                .map_or(line.trim_start().trim_start_matches("- "), |(_, v)| v)
-                .trim_start()
-                .starts_with("{{")
-        })
-    })
+    [pos.line, pos.line.saturating_sub(1)]
+        .iter()
+        .any(|&n| file.line(n).is_some_and(has_unquoted_braces))
+}
+
+fn has_unquoted_braces(line: &str) -> bool {
+    let mut quote = None;
+    let mut prev = ' ';
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '#') if prev == ' ' => return false,
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '{') if prev == '{' => return true,
+            _ => {}
+        }
+        prev = c;
+    }
+    false
 }
 
 fn short_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_unquoted_braces;
+
+    /// The whole load stage (parse, lower, name checks, includes) on mutated workflows: every
+    /// outcome is a workflow or positioned errors, never a panic.
+    #[test]
+    fn mutated_workflows_load_or_fail_with_positions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.yaml");
+        for text in super::yaml::mutations(600) {
+            std::fs::write(&path, &text).unwrap();
+            let mut loader = super::Loader::new();
+            let loaded = loader.load(&path);
+            assert_eq!(loaded.is_some(), loader.errors.is_empty(), "{text:?}");
+            for e in &loader.errors {
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn finds_templates_yaml_would_read_as_mappings() {
+        assert!(has_unquoted_braces("      url: {{ base }}/items"));
+        assert!(has_unquoted_braces("    request: { url: {{ base }} }"));
+        assert!(has_unquoted_braces("  - {{ x }}"));
+        assert!(!has_unquoted_braces("      url: \"{{ base }}/items\""));
+        assert!(!has_unquoted_braces("      url: '{{ base }}' # {{ no }}"));
+        assert!(!has_unquoted_braces("    json: { a: { b: 1 } }"));
+    }
 }

@@ -161,9 +161,14 @@ impl Lowerer<'_> {
             };
             // Registered now, before any later part of this file (or a file it includes) can
             // fail to load and print what it read.
-            if let (true, Some(var)) = (decl.secret, &decl.env) {
-                if let Some(value) = crate::environment::var(var) {
+            if decl.secret {
+                if let Some(value) = decl.env.as_deref().and_then(crate::environment::var) {
                     super::found_secret(&value);
+                }
+                match &decl.default {
+                    Some(serde_json::Value::String(d)) => super::found_secret(d),
+                    Some(d) if !d.is_null() => super::found_secret(&d.to_string()),
+                    _ => {}
                 }
             }
             out.push(decl);

@@ -17,6 +17,9 @@ use crate::secrets::{MASK, Redactor};
 pub struct Attempt {
     /// Every hop, with why apiflow sent it when the step did not ask (`auth provider x`).
     pub exchanges: Vec<(Option<String>, Hop)>,
+    /// Why a hop of `exchanges` (by index) got no response, or failed after it: a refused
+    /// connection, a timeout, too many redirects.
+    pub hop_errors: Vec<(usize, String)>,
     pub checks: Vec<CheckRecord>,
     pub captures: Vec<(String, bool, serde_json::Value)>,
     pub error: Option<ErrorRecord>,
@@ -63,15 +66,21 @@ impl Attempt {
             c.message = c.message.map(|m| secrets.redact(&m).into_owned());
             c
         };
+        let mut exchanges: Vec<_> = self
+            .exchanges
+            .iter()
+            .map(|(purpose, hop)| build::hop(hop, purpose.as_deref(), secrets, detail))
+            .collect();
+        for (i, error) in self.hop_errors {
+            if let Some(hop) = exchanges.get_mut(i) {
+                hop.error = Some(secrets.redact(&error).into_owned());
+            }
+        }
         AttemptRecord {
             attempt: n,
             status: Some(status),
             duration_ms: self.duration.as_secs_f64() * 1000.0,
-            exchanges: self
-                .exchanges
-                .iter()
-                .map(|(purpose, hop)| build::hop(hop, purpose.as_deref(), secrets, detail))
-                .collect(),
+            exchanges,
             checks: self.checks.into_iter().map(redact_check).collect(),
             captures: self
                 .captures

@@ -56,6 +56,9 @@ impl WorkflowRun<'_> {
             },
             _ => None,
         };
+        // The context shares the scope's data: held across the send, it would make the
+        // captures below copy every map of the scope (copy-on-write) on every step.
+        drop(ctx);
         let mut token = None;
         if let Some(p) = &provider {
             match self.token(p, None, &mut attempt).await {
@@ -178,23 +181,19 @@ impl WorkflowRun<'_> {
             Some(Err(e)) => (e.exchange, Some(e.error.to_string())),
             None => (Default::default(), Some("interrupted".to_owned())),
         };
-        // A request that got no hop recorded (refused before it was sent, interrupted) is
-        // still reported as the request it was, with why it failed.
-        if let Some(e) = &error {
-            match exchange.hops.last_mut() {
-                None => exchange.hops.push(Hop {
-                    request: WireRequest {
-                        method: req.method.clone(),
-                        url: req.url.clone(),
-                        headers: req.headers.clone(),
-                        body: WireBody::None,
-                    },
-                    response: None,
-                    error: Some(e.clone()),
-                }),
-                Some(last) if last.error.is_none() => last.error = Some(e.clone()),
-                Some(_) => {}
-            }
+        // A request that got no hop recorded (a refused connection) is still reported as the
+        // request it was, with why it failed.
+        if error.is_some() && exchange.hops.is_empty() {
+            exchange.hops.push(Hop {
+                request: WireRequest {
+                    method: req.method.clone(),
+                    url: req.url.clone(),
+                    headers: req.headers.clone(),
+                    body: WireBody::None,
+                },
+                response: None,
+                error: error.clone(),
+            });
         }
         for hop in &exchange.hops {
             if let Some(resp) = &hop.response {
@@ -207,6 +206,8 @@ impl WorkflowRun<'_> {
         match error {
             None => true,
             Some(e) => {
+                let last = attempt.exchanges.len().saturating_sub(1);
+                attempt.hop_errors.push((last, e.clone()));
                 attempt.error = Some(ErrorRecord {
                     message: format!("{} {}: {e}", req.method, req.url),
                     location: Some(self.location(step.pos)),

@@ -199,7 +199,12 @@ impl Iterator for Checked {
 /// The size of a rendered value, counted as far as the limit: its strings and bytes, through
 /// lists. (Everything built along the way was paid for in fuel.)
 pub fn oversized(value: &Value) -> bool {
-    size_of(value, 8) > MAX_RENDERED
+    size(value) > MAX_RENDERED
+}
+
+/// The size [`oversized`] counts (it stops counting past the limit).
+pub fn size(value: &Value) -> usize {
+    size_of(value, 8)
 }
 
 fn size_of(value: &Value, depth: usize) -> usize {

@@ -238,20 +238,40 @@ impl ValueTemplate {
         Ok(ValueTemplate::Lit(Value::from(source)))
     }
 
+    /// Renders every template inside; together they may not render more than 64 MiB.
     pub fn render(&self, ctx: &Value) -> Result<Value, RenderError> {
+        self.render_counted(ctx, &mut 0)
+    }
+
+    fn render_counted(&self, ctx: &Value, used: &mut usize) -> Result<Value, RenderError> {
+        let mut count = |n: usize, source: &str, pos: Pos| {
+            *used = used.saturating_add(n);
+            if *used > MAX_RENDERED {
+                return Err(too_large(source, pos));
+            }
+            Ok(())
+        };
         match self {
             ValueTemplate::Lit(v) => Ok(v.clone()),
-            ValueTemplate::Text(t) => t.render(ctx).map(Value::from),
-            ValueTemplate::Expr(e) => e.eval(ctx),
+            ValueTemplate::Text(t) => {
+                let s = t.render(ctx)?;
+                count(s.len(), t.compiled.source, t.pos)?;
+                Ok(Value::from(s))
+            }
+            ValueTemplate::Expr(e) => {
+                let v = e.eval(ctx)?;
+                count(bounds::size(&v), &e.compiled.source, e.pos)?;
+                Ok(v)
+            }
             ValueTemplate::Seq(items) => items
                 .iter()
-                .map(|i| i.render(ctx))
+                .map(|i| i.render_counted(ctx, used))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::from),
             ValueTemplate::Map(entries) => {
                 let mut map = Vec::with_capacity(entries.len());
                 for (k, v) in entries {
-                    map.push((Value::from(k.as_str()), v.render(ctx)?));
+                    map.push((Value::from(k.as_str()), v.render_counted(ctx, used)?));
                 }
                 Ok(Value::from_pairs(map))
             }
@@ -421,6 +441,23 @@ mod tests {
         assert!(
             err.message
                 .contains("`steps.token.response.json` has no attribute `nope`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn values_rendered_together_share_the_size_limit() {
+        let leaf = "{{ 'x' * 40000000 }}";
+        let one = ValueTemplate::compile_str(leaf, Pos::default()).unwrap();
+        assert!(one.render(&Value::UNDEFINED).is_ok());
+        let two = ValueTemplate::Seq(vec![
+            ValueTemplate::compile_str(leaf, Pos::default()).unwrap(),
+            ValueTemplate::compile_str(&format!("a{leaf}"), Pos::default()).unwrap(),
+        ]);
+        let err = two.render(&Value::UNDEFINED).unwrap_err();
+        assert!(
+            err.message.contains("larger than 64 MiB"),
             "{}",
             err.message
         );

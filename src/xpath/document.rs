@@ -46,8 +46,10 @@ pub fn xml(package: &Package, text: &str) -> Result<Prefixes, String> {
         nodes_limit: MAX_NODES as u32,
         ..Default::default()
     };
-    let parsed = roxmltree::Document::parse_with_options(text, options)
-        .map_err(|e| format!("the body is not well-formed XML: {e}"))?;
+    let parsed = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
+        roxmltree::Error::NodesLimitReached => format!("the body has more than {MAX_NODES} nodes"),
+        e => format!("the body is not well-formed XML: {e}"),
+    })?;
     let doc = package.as_document();
     let mut prefixes: Prefixes = Vec::new();
     let mut budget = Budget(0);
@@ -129,6 +131,11 @@ pub fn html(package: &Package, text: &str) -> Result<(), String> {
     if tags > MAX_NODES {
         return Err(format!("the body has more than {MAX_NODES} tags"));
     }
+    // The HTML parser takes time quadratic in the nesting (each start tag looks through the
+    // open elements): a page nested a million deep would take minutes to be refused after.
+    if tag_nesting(text) > MAX_TAG_NESTING {
+        return Err(too_deep());
+    }
     let parsed = scraper::Html::parse_document(text);
     let doc = package.as_document();
     let mut budget = Budget(0);
@@ -168,6 +175,58 @@ pub fn html(package: &Package, text: &str) -> Result<(), String> {
         add_leaf(&doc, parent, child);
     }
     Ok(())
+}
+
+/// Start tags left open that [`tag_nesting`] may count before the page is refused unparsed:
+/// far above `MAX_DEPTH`, as a count of tags is only an estimate of the parsed depth.
+const MAX_TAG_NESTING: usize = 4096;
+
+/// Elements that never nest (void) or whose end tag may be left out, which a count of open
+/// start tags must not add up.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "li", "p", "td", "th", "tr", "option", "optgroup", "dt", "dd", "tbody",
+    "thead", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body",
+];
+
+/// The deepest count of start tags still open, scanning the text without parsing it (text
+/// of `script`, `style` and comments skipped).
+fn tag_nesting(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while let Some(at) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += at + 1;
+        let rest = &text[i..];
+        if rest.starts_with("!--") {
+            i += rest.find("-->").map_or(rest.len(), |e| e + 3);
+            continue;
+        }
+        if rest.starts_with('/') {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let name_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        let name = rest[..name_len].to_ascii_lowercase();
+        let end = rest.find('>').unwrap_or(rest.len());
+        let self_closing = rest[..end].ends_with('/');
+        if matches!(name.as_str(), "script" | "style" | "textarea") {
+            let close = format!("</{name}");
+            i += rest.to_ascii_lowercase().find(&close).unwrap_or(rest.len());
+            continue;
+        }
+        if !self_closing && !NOT_NESTING.contains(&name.as_str()) {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        i += end;
+    }
+    deepest
 }
 
 type HtmlNode<'a> = ego_tree::NodeRef<'a, scraper::Node>;
@@ -210,5 +269,31 @@ fn append<'d>(parent: Parent<'d>, el: Element<'d>) {
     match parent {
         Parent::Root(r) => r.append_child(el),
         Parent::Element(p) => p.append_child(el),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_nesting_counts_open_start_tags_only() {
+        assert_eq!(tag_nesting("<div><p>a<p>b<ul><li>x<li>y</ul></div>"), 2);
+        assert_eq!(tag_nesting("<br><img src=x><div/><x-y>"), 1);
+        assert_eq!(
+            tag_nesting("<script>if (a<b) { '<div><div>' }</script><!-- <div> --><b>"),
+            1
+        );
+        assert_eq!(tag_nesting(&"<div>".repeat(5000)), 5000);
+        assert_eq!(tag_nesting("a < b and <3"), 0);
+    }
+
+    #[test]
+    fn a_page_nested_a_million_deep_is_refused_before_parsing() {
+        let page = "<div>".repeat(1_000_000);
+        let started = std::time::Instant::now();
+        let err = html(&Package::new(), &page).unwrap_err();
+        assert!(err.contains("deeper than"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }

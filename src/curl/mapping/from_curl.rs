@@ -67,7 +67,10 @@ pub fn from_curl(cmd: &CurlCommand, base: &Path) -> Result<Request, String> {
     };
     add_default(&mut req, "User-Agent", cmd.user_agent.as_deref());
     add_default(&mut req, "Referer", cmd.referer.as_deref());
-    if let Some(c) = &cmd.cookie {
+    // `-b FILE -c FILE` is a session's cookie jar (as export writes it): apiflow's own jar
+    // does that between steps.
+    let session_jar = cmd.cookie.is_some() && cmd.cookie == cmd.cookie_jar;
+    if let Some(c) = cmd.cookie.as_ref().filter(|_| !session_jar) {
         if !c.contains('=') {
             return Err(format!(
                 "`-b {c}` reads a cookie file, which import does not support: write the cookies (`-b 'name=value'`)"
