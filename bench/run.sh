@@ -1,110 +1,124 @@
 #!/usr/bin/env bash
-# Measures apiflow against a plain async reqwest loop, on one local nginx: one token request
-# and 500 GETs with a bearer, a capture and two checks each. Also start-up time, peak memory,
-# --jobs speed-up, and the sandbox's token endpoint throughput. Results go to stdout; copy
-# them into docs/performance.md with the date and machine.
+# Every figure of docs/performance.md, from one script. Starts its own nginx on 127.0.0.1,
+# builds apiflow (release) and the floor (benches/plain_loop.rs), and compares them, and Hurl
+# where `hurl` is on PATH, in paired alternating runs (bench/bench.py). Output is markdown.
 #
-# Needs: nginx, hyperfine, wrk, GNU time (Debian: nginx-light hyperfine wrk time).
+#   bash bench/run.sh                      # every section
+#   SECTIONS="steps instr" bash bench/run.sh
+#   N=500 RUNS=15 bash bench/run.sh
+#
+# Sections: steps (per step, start-up, RSS: floor / apiflow / hurl), instr (callgrind
+# instruction counts), memory (N=500 and N=10,000: run and validate), jobs (--jobs 1 vs 8),
+# sandbox (token endpoint under wrk).
+#
+# Needs (Debian): nginx-light hyperfine time valgrind wrk python3. Hurl: `cargo install hurl
+# --version 8.0.1 --locked` (needs libcurl4-openssl-dev libxml2-dev pkg-config libclang-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-500}
+RUNS=${RUNS:-15}
 PORT=${PORT:-18080}
+SECTIONS=${SECTIONS:-steps instr memory jobs sandbox}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+
 work=$(mktemp -d)
-trap 'nginx -p "$work" -c nginx.conf -s stop 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-
-mkdir -p "$work/logs"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-error_log $work/logs/error.log;
-pid $work/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work;
-  keepalive_requests 100000;
-  server {
-    listen 127.0.0.1:$PORT;
-    default_type application/json;
-    location = /token { return 200 '{"access_token":"bench-token-0123456789abcdef","token_type":"Bearer","expires_in":3600}'; }
-    location /items/ { return 200 '{"id":"item-42","state":"active","size":3,"tags":["a","b"]}'; }
-  }
+cleanup() {
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
 }
-NGINX
-nginx -p "$work" -c nginx.conf
-BASE="http://127.0.0.1:$PORT"
+trap cleanup EXIT
 
-# The workflow: a token step, then N GET steps with a bearer, a capture and two checks each.
-{
-  echo "version: 1"
-  echo "name: bench"
-  echo "steps:"
-  echo "  - request: { method: POST, url: \"$BASE/token\", form: { grant_type: client_credentials } }"
-  echo "    capture: { token: { json: \$.access_token, secret: true } }"
-  for i in $(seq 1 "$N"); do
-    echo "  - request: { url: \"$BASE/items/$i\", auth: { bearer: \"{{ token }}\" } }"
-    echo "    expect: { status: 200, json: { \$.state: active } }"
-    echo "    capture: { item_id: \$.id }"
-  done
-} > "$work/bench.yaml"
-printf 'version: 1\nname: one\nsteps:\n  - request: { url: "%s/items/1" }\n    expect: { status: 200 }\n' "$BASE" > "$work/one.yaml"
+sed -e "s|@DIR@|$work|g" -e "s|@PORT@|$PORT|g" bench/nginx.conf > "$work/nginx.conf"
+nginx -c "$work/nginx.conf" -p "$work" -e "$work/error.log"
+BASE="http://127.0.0.1:$PORT"
+for i in $(seq 50); do curl -sf "$BASE/token" >/dev/null 2>&1 && break; sleep 0.1; done
+
+for n in 1 "$N" 10000; do
+  python3 bench/gen.py apiflow "$BASE" "$n" > "$work/bench-$n.yaml"
+  python3 bench/gen.py hurl "$BASE" "$n" > "$work/bench-$n.hurl"
+done
 
 cargo build --release --quiet
-cargo bench --quiet --bench plain_loop --no-run
-BIN=target/release/apiflow
+FLOOR=$(cargo bench --bench plain_loop --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "plain_loop":
+        print(m["executable"])')
+BIN=$PWD/target/release/apiflow
+HURL=${HURL:-$(command -v hurl || ls ~/.cargo/bin/hurl 2>/dev/null || true)}
 
-echo "== machine: $(nproc) cores, $(uname -sr)"
-PLAIN=$(ls -t target/release/deps/plain_loop-* | grep -v '\.d$' | head -1)
-echo "== plain async reqwest loop vs apiflow ($N GETs), interleaved, whole processes"
-hyperfine --warmup 3 --runs 40 -N "$PLAIN $BASE $N" "$BIN run --quiet $work/bench.yaml" --export-json "$work/cmp.json" | grep -E "Benchmark|Time|Range|faster"
-python3 - "$work/cmp.json" "$N" <<'PY'
-import json, sys
-results = json.load(open(sys.argv[1]))["results"]
-n = int(sys.argv[2]) + 1
-for r in results:
-    print(f"{r['command'].split()[0].split('/')[-1]}: mean {r['mean']*1e6/n:.0f} µs, median {r['median']*1e6/n:.0f} µs per request (process start-up included)")
-PY
+tools=("floor=$FLOOR $BASE {n}" "apiflow=$BIN run --quiet $work/bench-{n}.yaml")
+[ -n "$HURL" ] && tools+=("hurl=$HURL --no-output $work/bench-{n}.hurl")
 
-echo "== instructions (valgrind --tool=callgrind is exact but slow; perf stat where supported)"
-if perf stat -e instructions true >/dev/null 2>&1; then
-  perf stat -e instructions -x, "$PLAIN" "$BASE" "$N" 2>&1 >/dev/null | tail -1
-  perf stat -e instructions -x, "$BIN" run --quiet "$work/bench.yaml" 2>&1 >/dev/null | tail -1
-else
-  echo "perf stat is not supported on this machine"
+# Every tool must pass the workload before it is timed.
+for t in "${tools[@]}"; do
+  cmd=${t#*=}
+  ${cmd//\{n\}/$N} >/dev/null || { echo "${t%%=*} failed the workload" >&2; exit 1; }
+done
+
+echo "## machine"
+echo
+echo "$(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
+echo "apiflow: $(wc -c < "$BIN") bytes; hurl: ${HURL:+$($HURL --version | head -1)}${HURL:-not installed}"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if want steps; then
+  echo
+  echo "## per step, start-up, peak RSS: 1 token request + N GETs (bearer, capture, 2 checks)"
+  echo
+  python3 bench/bench.py steps --n "$N" --runs "$RUNS" "${tools[@]}"
 fi
 
-echo "== start-up: a 1-step workflow"
-hyperfine --warmup 3 --runs 30 -N "$BIN run --quiet $work/one.yaml" | grep -E "Time|Range"
+if want instr && command -v valgrind >/dev/null; then
+  echo
+  echo "## instructions (callgrind)"
+  echo
+  python3 bench/bench.py instr --n "$N" "${tools[@]}"
+fi
 
-echo "== peak memory ($N GETs)"
-for _ in 1 2 3; do /usr/bin/time -v "$BIN" run --quiet "$work/bench.yaml" 2>&1 >/dev/null | grep "Maximum resident"; done
+if want memory; then
+  echo
+  echo "## peak RSS"
+  echo
+  mem=("apiflow run N=$N=$BIN run --quiet $work/bench-$N.yaml"
+       "apiflow run N=10000=$BIN run --quiet $work/bench-10000.yaml"
+       "apiflow validate N=10000=$BIN validate $work/bench-10000.yaml"
+       "floor N=10000=$FLOOR $BASE 10000")
+  [ -n "$HURL" ] && mem+=("hurl N=$N=$HURL --no-output $work/bench-$N.hurl"
+                          "hurl N=10000=$HURL --no-output $work/bench-10000.hurl")
+  python3 bench/bench.py rss --runs 3 "${mem[@]}"
+  echo
+  echo "N=10,000 file: $(wc -c < "$work/bench-10000.yaml") bytes"
+fi
 
-echo "== --jobs: 50 files of 20 steps"
-mkdir -p "$work/many"
-for f in $(seq 1 50); do
-  { echo "version: 1"; echo "name: file $f"; echo "steps:"
-    for s in $(seq 1 20); do echo "  - request: { url: \"$BASE/items/$f-$s\" }"; echo "    expect: { status: 200 }"; done
-  } > "$work/many/f$f.yaml"
-done
-hyperfine --warmup 1 --runs 5 -N "$BIN run --quiet --jobs 1 $work/many" "$BIN run --quiet --jobs 8 $work/many" | grep -E "Time|±|faster|Benchmark"
+if want jobs; then
+  echo
+  echo "## --jobs 1 against --jobs 8 ($(nproc) cores)"
+  python3 bench/gen.py many "$work/small" "$BASE" 1000 1
+  python3 bench/gen.py many "$work/mid" "$BASE" 20 50
+  for set in small mid; do
+    echo
+    echo "$set: $(ls "$work/$set" | wc -l) files of $(grep -c 'items/' "$work/$set/$(ls "$work/$set" | head -1)") GETs"
+    echo
+    python3 bench/bench.py pair --runs 5 \
+      "jobs 1=$BIN run --quiet --jobs 1 $work/$set" \
+      "jobs 8=$BIN run --quiet --jobs 8 $work/$set"
+  done
+fi
 
-echo "== --jobs against a server with 10 ms of latency per request (the sandbox)"
-"$BIN" sandbox --addr 127.0.0.1:18090 --latency 10ms > "$work/sandbox.log" &
-sleep 1
-for f in $(seq 1 50); do
-  { echo "version: 1"; echo "name: file $f"; echo "steps:"
-    for s in $(seq 1 20); do echo "  - request: { url: \"http://127.0.0.1:18090/identity/keys\" }"; done
-  } > "$work/many/f$f.yaml"
-done
-hyperfine --runs 3 -N "$BIN run --quiet --jobs 1 $work/many" "$BIN run --quiet --jobs 8 $work/many" "$BIN run --quiet --jobs 32 $work/many" | grep -E "Time|faster|Benchmark|±"
-kill %1 2>/dev/null || true
-
-echo "== sandbox: POST /identity/token throughput (wrk, 2 threads, 32 connections, 5 s)"
-"$BIN" sandbox --addr 127.0.0.1:18091 > "$work/sb2.log" &
-sleep 1
-KEY=$(grep "api key (generated)" "$work/sb2.log" | awk '{print $4}')
-cat > "$work/token.lua" <<LUA
+if want sandbox && command -v wrk >/dev/null; then
+  echo
+  echo "## sandbox: POST /identity/token (wrk -t2 -c32 -d5s)"
+  echo
+  "$BIN" sandbox --addr 127.0.0.1:18091 > "$work/sb.log" 2>&1 &
+  for i in $(seq 50); do grep -q "api key" "$work/sb.log" 2>/dev/null && break; sleep 0.1; done
+  KEY=$(grep "api key (generated)" "$work/sb.log" | awk '{print $4}')
+  cat > "$work/token.lua" <<LUA
 wrk.method = "POST"
 wrk.body = "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=$KEY"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
-wrk -t2 -c32 -d5s -s "$work/token.lua" http://127.0.0.1:18091/identity/token | grep -E "Requests/sec|Latency|requests in"
+  wrk -t2 -c32 -d5s -s "$work/token.lua" http://127.0.0.1:18091/identity/token | grep -E "Requests/sec|Latency|requests in"
+fi

@@ -200,3 +200,75 @@ fn the_upload_example_passes() {
         "region,rules,passed\nus-south,12,12\neu-de,9,8\n"
     );
 }
+
+#[test]
+fn the_new_request_keys_are_checked_at_load() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "wf.yaml",
+        r#"version: 1
+name: t
+cookies: sometimes
+steps:
+  - request: { url: "http://127.0.0.1:9/", max_redirects: 101 }
+  - request: { url: "http://127.0.0.1:9/", max_body: lots }
+  - request: { url: "http://127.0.0.1:9/", body: { path: x } }
+  - request: { url: "http://127.0.0.1:9/", cookies: [a] }
+    expect: { cookies: sid }
+"#,
+    );
+    let out = apiflow()
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "wf.yaml:3:",
+        "`max_redirects` must be a whole number from 0 to 100",
+        "`lots` is not a size",
+        "unknown key `path`",
+        "`cookies` must be a mapping of cookie names to matchers",
+        "`cookies` must be a mapping of names to values",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+}
+
+/// TLS is set up only for the first https URL: a plain-HTTP run opens no certificate file.
+/// Measured with strace where it is installed and allowed to trace.
+#[test]
+fn a_plain_http_run_reads_no_certificate_store() {
+    let server = HttpServer::start();
+    let dir = Dir::new();
+    let file = dir.write(
+        "wf.yaml",
+        &format!(
+            "version: 1\nname: t\nsteps:\n  - request: {{ url: \"{}/echo/plain\" }}\n    expect: {{ status: 200 }}\n",
+            server.url
+        ),
+    );
+    let trace = dir.path().join("trace.txt");
+    let bin = assert_cmd::cargo::cargo_bin("apiflow");
+    let Ok(out) = Command::new("strace")
+        .args(["-f", "-e", "trace=openat,open", "-o"])
+        .arg(&trace)
+        .arg(&bin)
+        .args(["run", file.to_str().unwrap()])
+        .output()
+    else {
+        eprintln!("strace is not installed: not measured");
+        return;
+    };
+    if !out.status.success() || !trace.exists() {
+        eprintln!("strace could not trace here: not measured ({out:?})");
+        return;
+    }
+    assert_eq!(server.hits("/echo/plain").len(), 1);
+    let opened = std::fs::read_to_string(&trace).unwrap();
+    let certs: Vec<&str> = opened
+        .lines()
+        .filter(|l| l.contains("/etc/ssl") || l.contains("/certs/") || l.contains(".pem"))
+        .collect();
+    assert!(certs.is_empty(), "{certs:#?}");
+}

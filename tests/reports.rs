@@ -111,7 +111,7 @@ fn junit_has_a_testcase_per_step_and_passes_a_published_schema() {
     let exchange = bad["system_out"].as_str().unwrap();
     assert!(exchange.contains("> GET http://127.0.0.1:"), "{exchange}");
     assert!(
-        exchange.contains("> Authorization: Bearer ••••••"),
+        exchange.contains("> authorization: Bearer ••••••"),
         "{exchange}"
     );
     assert!(exchange.contains("< HTTP/1.1 200"), "{exchange}");
@@ -207,7 +207,7 @@ fn the_json_report_matches_its_schema_and_says_everything() {
     let hop = &bad["attempts"][0]["exchanges"][0];
     let sent = hop["request"]["headers"].as_array().unwrap();
     assert!(
-        sent.contains(&serde_json::json!({"name": "Authorization", "value": "Bearer ••••••"})),
+        sent.contains(&serde_json::json!({"name": "authorization", "value": "Bearer ••••••"})),
         "{sent:?}"
     );
     assert_eq!(hop["response"]["status"], 200);
@@ -545,8 +545,12 @@ fn exchange_file(server: &TestServer, dir: &Dir) -> std::path::PathBuf {
 }
 
 /// `... N more bytes (M more lines, -v shows them)` read back as (N, M).
+/// The marker under the response body excerpt (`< ... N more bytes`); the request body above
+/// it has its own.
 fn more_marker(out: &str) -> Option<(usize, usize)> {
-    let line = out.lines().find(|l| l.contains("-v shows them"))?;
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("< ...") && l.contains("-v shows them"))?;
     let rest = line.split("... ").nth(1)?;
     let (bytes, rest) = rest.split_once(" more bytes (")?;
     let (lines, _) = rest.split_once(" more lines")?;
@@ -576,7 +580,7 @@ fn a_failed_step_prints_its_full_exchange_in_every_mode() {
         out.contains(&format!("> POST {}/echo/items", server.url)),
         "{out}"
     );
-    assert!(out.contains("> X-Trace: trace-77"), "{out}");
+    assert!(out.contains("> x-trace: trace-77"), "{out}");
     assert!(out.contains("< HTTP/1.1 200"), "{out}");
     assert!(out.contains("< content-type: application/json"), "{out}");
     // The server got what the terminal says was sent.
@@ -602,7 +606,7 @@ fn a_failed_step_prints_its_full_exchange_in_every_mode() {
     for part in [
         format!("✗ {title}").as_str(),
         "✗ status: expected 201, actual 200",
-        "> X-Trace: trace-77",
+        "> x-trace: trace-77",
         "< HTTP/1.1 200",
         "-v shows them",
         "✗ 1 workflow: 0 passed, 1 failed",

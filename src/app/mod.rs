@@ -33,6 +33,7 @@ pub mod exit {
 
 pub fn main(cli: Cli) -> i32 {
     let secrets = Redactor::new();
+    crate::load::register_secrets_with(secrets.clone());
     let output = Arc::new(Output::stdio(secrets.clone()));
     // One workflow file runs its steps one after another: a single-threaded runtime does that
     // with less memory. Several files at once (`--jobs`) and the sandbox use every core.

@@ -163,7 +163,7 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         cookie_jar: args.cookie_jar.clone(),
         jar_file,
     });
-    let signals = tokio::spawn(watch_signals(ctx.interrupt.clone(), Arc::clone(&output)));
+    let signals = watch_signals(ctx.interrupt.clone(), Arc::clone(&output));
 
     let started = std::time::Instant::now();
     let started_at = time::OffsetDateTime::now_utc()
@@ -173,7 +173,7 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
         workflows: workflows.len(),
     });
     let records = run_all(&ctx, &workflows, resolved, jobs, args.fail_fast).await;
-    signals.abort();
+    drop(signals);
     // Written after every run, failed or interrupted ones too.
     let jar_saved = match ctx.jar_file.as_ref().map(|j| j.save()) {
         Some(Err(e)) => {

@@ -25,9 +25,11 @@ pub fn capture(c: &Capture, resp: &Response) -> Result<Option<TValue>, String> {
         CaptureSource::Status => Some(TValue::from(resp.status)),
         CaptureSource::Body => Some(TValue::from(resp.text().into_owned())),
         CaptureSource::Cookie(name) => resp.cookie(name).map(TValue::from),
-        CaptureSource::XPath(x) => Some(crate::template::to_value(
-            x.evaluate(&resp.body, resp.header("content-type"))?,
-        )),
+        CaptureSource::XPath(x) => match x.evaluate(&resp.body, resp.header("content-type"))? {
+            // An empty node-set selects nothing.
+            serde_json::Value::Array(items) if items.is_empty() => None,
+            v => Some(crate::template::to_value(v)),
+        },
         CaptureSource::Regex { regex, group } => {
             let text = resp.text();
             regex.captures(&text).and_then(|caps| {

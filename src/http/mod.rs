@@ -56,9 +56,12 @@ pub enum PreparedPart {
     },
 }
 
-/// Client-level settings: requests that share them share a connection pool.
+/// Client-level settings: requests that share the TLS ones (and the scheme) share a
+/// connection pool.
 #[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub struct Transport {
+    /// Informational: redirects are followed by the session per its `SendPolicy`, and no
+    /// pool follows any.
     pub follow_redirects: bool,
     pub verify_tls: bool,
     pub ca_file: Option<PathBuf>,

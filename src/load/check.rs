@@ -11,6 +11,7 @@ use crate::jsonpath::Query;
 use crate::model::{Capture, CaptureSource, Check, JsonType, Matcher, Op, RegexGroup, Subject};
 use crate::source::Pos;
 use crate::template::ValueTemplate;
+use crate::xpath::XPath;
 
 impl Lowerer<'_> {
     pub(super) fn expect(&mut self, node: &Node) -> Vec<Check> {
@@ -89,6 +90,26 @@ impl Lowerer<'_> {
                         }
                     }
                 }
+                "xpath" => {
+                    let Some(map) = value.as_mapping() else {
+                        self.error(
+                            yaml::pos(value),
+                            "`xpath` must be a mapping of XPath expressions to matchers",
+                        );
+                        continue;
+                    };
+                    for (expr, m) in map.iter() {
+                        let xpath = self.xpath(expr.as_str(), yaml::scalar_pos(expr));
+                        let matcher = self.matcher(m);
+                        if let (Some(x), Some(matcher)) = (xpath, matcher) {
+                            checks.push(Check {
+                                subject: Subject::XPath(x),
+                                matcher,
+                                pos: yaml::scalar_pos(expr),
+                            });
+                        }
+                    }
+                }
                 "body" => {
                     if let Some(matcher) = self.matcher(value) {
                         checks.push(Check {
@@ -128,6 +149,17 @@ impl Lowerer<'_> {
             }
         }
         checks
+    }
+
+    fn xpath(&mut self, text: &str, pos: Pos) -> Option<XPath> {
+        match XPath::compile(text) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                let d = self.error(pos, e);
+                d.width = text.chars().count().max(1);
+                None
+            }
+        }
     }
 
     fn jsonpath(&mut self, text: &str, pos: Pos) -> Option<Query> {
@@ -430,6 +462,10 @@ impl Lowerer<'_> {
             }
             "header" => CaptureSource::Header(self.string(node, "`header`")?.to_ascii_lowercase()),
             "cookie" => CaptureSource::Cookie(self.string(node, "`cookie`")?),
+            "xpath" => {
+                let text = self.string(node, "`xpath`")?;
+                CaptureSource::XPath(self.xpath(&text, yaml::pos(node))?)
+            }
             "status" => CaptureSource::Status,
             "body" => CaptureSource::Body,
             _ => {

@@ -261,6 +261,10 @@ pub const EXPECT: &[Key] = &[
         "Cookie name to matcher: a cookie the response set (`{ exists: false }`: it set none).",
     ),
     k("json", "JSONPath (RFC 9535) to matcher."),
+    k(
+        "xpath",
+        "XPath 1.0 (on an XML or HTML body) to matcher; a node-set is the list of its nodes' text.",
+    ),
     k("body", "The body as text, a matcher."),
     k(
         "schema",
@@ -310,6 +314,10 @@ pub const CAPTURE: &[Key] = &[
         "A regular expression on the body; the group given by `group` (default 1).",
     ),
     k("cookie", "A cookie set by the response."),
+    k(
+        "xpath",
+        "An XPath 1.0 expression on an XML or HTML body; a node-set gives the list of its nodes' text.",
+    ),
     k("group", "The `regex` group, by number or name."),
     k("secret", "Redact the captured value everywhere."),
     k(
@@ -318,4 +326,6 @@ pub const CAPTURE: &[Key] = &[
     ),
 ];
 
-pub const CAPTURE_SOURCES: [&str; 6] = ["json", "header", "status", "body", "regex", "cookie"];
+pub const CAPTURE_SOURCES: [&str; 7] = [
+    "json", "header", "status", "body", "regex", "cookie", "xpath",
+];

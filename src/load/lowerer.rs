@@ -20,17 +20,55 @@ use crate::template::{Expr, Text, ValueTemplate, env::is_global};
 pub(super) struct Names {
     pub inputs: Vec<String>,
     pub vars: Vec<String>,
-    pub all_step_ids: Vec<String>,
-    pub step_ids: Vec<String>,
-    pub captured: Vec<String>,
+    pub all_step_ids: NameList,
+    pub step_ids: NameList,
+    pub captured: NameList,
     /// Every name any step of the file captures or sets, for "later" messages and suggestions.
-    pub all_captured: Vec<String>,
+    pub all_captured: NameList,
     pub locals: Vec<&'static str>,
     /// Auth providers declared under `auth:`.
     pub providers: Vec<String>,
     /// Lowering `defaults.request`: it is rendered in each step's scope, so any name some step
     /// captures or sets (and any step id) may be used; a step that runs too early fails then.
     pub in_defaults: bool,
+}
+
+/// Names in the order they were defined, with a set for lookups: a file with thousands of
+/// steps checks every template name against thousands of ids and captures.
+#[derive(Clone, Default)]
+pub(super) struct NameList {
+    order: Vec<String>,
+    set: std::collections::HashSet<String>,
+}
+
+impl NameList {
+    pub fn push(&mut self, name: String) {
+        if self.set.insert(name.clone()) {
+            self.order.push(name);
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+
+    pub fn as_slice(&self) -> &[String] {
+        &self.order
+    }
+}
+
+impl Extend<String> for NameList {
+    fn extend<I: IntoIterator<Item = String>>(&mut self, iter: I) {
+        iter.into_iter().for_each(|n| self.push(n));
+    }
+}
+
+impl FromIterator<String> for NameList {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        let mut list = Self::default();
+        list.extend(iter);
+        list
+    }
 }
 
 pub(super) const RESERVED: [&str; 7] =
@@ -433,10 +471,10 @@ impl Names {
             }
             "steps" => {
                 let id = second?;
-                let anywhere = self.in_defaults && self.all_step_ids.iter().any(|i| i == id);
-                if anywhere || self.step_ids.iter().any(|i| i == id) {
+                let anywhere = self.in_defaults && self.all_step_ids.contains(id);
+                if anywhere || self.step_ids.contains(id) {
                     None
-                } else if self.all_step_ids.iter().any(|i| i == id) {
+                } else if self.all_step_ids.contains(id) {
                     Some((
                         format!(
                             "step `{id}` runs later: a step can only use the results of earlier steps"
@@ -446,7 +484,7 @@ impl Names {
                 } else {
                     Some((
                         format!("there is no step with id `{id}`"),
-                        suggest(id, &self.all_step_ids),
+                        suggest(id, self.all_step_ids.as_slice()),
                     ))
                 }
             }
@@ -459,16 +497,16 @@ impl Names {
                 "`attempt` is only defined in a step with `retry`".to_owned(),
                 None,
             )),
-            _ if self.captured.iter().any(|c| c == root) || is_global(root) => None,
-            _ if self.in_defaults && self.all_captured.iter().any(|c| c == root) => None,
-            _ if self.all_captured.iter().any(|c| c == root) => Some((
+            _ if self.captured.contains(root) || is_global(root) => None,
+            _ if self.in_defaults && self.all_captured.contains(root) => None,
+            _ if self.all_captured.contains(root) => Some((
                 format!(
                     "`{root}` is not defined yet: it is captured or set later (a step's captures exist once its response arrives)"
                 ),
                 None,
             )),
             _ => {
-                let mut known: Vec<String> = self.all_captured.clone();
+                let mut known: Vec<String> = self.all_captured.as_slice().to_vec();
                 known.extend(RESERVED.iter().map(|s| s.to_string()));
                 let msg = if self.in_defaults {
                     format!("`{root}` is not defined: no step of the file captures or sets it")

@@ -22,6 +22,22 @@ use crate::source::{Loc, MAX_WORKFLOW_BYTES, Pos, SourceFile, io_reason};
 /// Deeper include chains are refused: each level is a recursion of the loader and the runner.
 pub const MAX_INCLUDE_DEPTH: usize = 32;
 
+/// Where secret values found while loading go (the run's redactor), so that even a load error
+/// never shows them. Set once by the command line; unset, nothing is registered.
+static SECRETS: std::sync::OnceLock<crate::secrets::Redactor> = std::sync::OnceLock::new();
+
+/// Registers values met while loading (the environment value of a `secret: true` input) with
+/// `secrets` from now on.
+pub fn register_secrets_with(secrets: crate::secrets::Redactor) {
+    let _ = SECRETS.set(secrets);
+}
+
+pub(crate) fn found_secret(value: &str) {
+    if let Some(s) = SECRETS.get() {
+        s.add(value);
+    }
+}
+
 pub(crate) enum IncludeError {
     /// The file was read but has errors; they are already recorded.
     Invalid,

@@ -27,6 +27,7 @@ impl Lowerer<'_> {
     /// from a typo, and reports duplicates.
     pub(super) fn collect_step_ids<'n>(&mut self, steps: impl Iterator<Item = &'n Node>) {
         let mut seen: Vec<(String, Pos)> = Vec::new();
+        let mut first_use: std::collections::HashMap<String, Pos> = Default::default();
         for step in steps {
             for key in ["capture", "set"] {
                 if let Some(map) = step.as_mapping().and_then(|m| m.get_mapping(key)) {
@@ -39,12 +40,12 @@ impl Lowerer<'_> {
                 continue;
             };
             let pos = yaml::scalar_pos(id);
-            if let Some((_, first)) = seen.iter().find(|(s, _)| s == id.as_str()) {
-                let first = *first;
+            if let Some(first) = first_use.get(id.as_str()).copied() {
                 let d = self.error(pos, format!("duplicate step id `{}`", id.as_str()));
                 d.width = id.as_str().len().max(1);
                 d.label = Some(format!("first used on line {}", first.line));
             } else {
+                first_use.insert(id.as_str().to_owned(), pos);
                 seen.push((id.as_str().to_owned(), pos));
             }
         }

@@ -142,7 +142,7 @@ impl Lowerer<'_> {
             let Some(f) = self.fields(value, &what, keys::INPUT) else {
                 continue;
             };
-            out.push(InputDecl {
+            let decl = InputDecl {
                 description: f
                     .get("description")
                     .and_then(|n| self.string(n, "`description`")),
@@ -158,7 +158,15 @@ impl Lowerer<'_> {
                 default: f.get("default").map(yaml::to_json),
                 name,
                 pos,
-            });
+            };
+            // Registered now, before any later part of this file (or a file it includes) can
+            // fail to load and print what it read.
+            if let (true, Some(var)) = (decl.secret, &decl.env) {
+                if let Some(value) = crate::environment::var(var) {
+                    super::found_secret(&value);
+                }
+            }
+            out.push(decl);
         }
         out
     }

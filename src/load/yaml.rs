@@ -262,9 +262,17 @@ fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String
                 });
                 continue;
             }
+            // Exact capacity: a large file has tens of thousands of small containers, and the
+            // doubling growth of each would otherwise stay allocated while the file is lowered.
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Open::Seq(seq)) => Node::Sequence(seq),
-                Some(Open::Map { map, .. }) => Node::Mapping(map),
+                Some(Open::Seq(mut seq)) => {
+                    seq.items.shrink_to_fit();
+                    Node::Sequence(seq)
+                }
+                Some(Open::Map { mut map, .. }) => {
+                    map.entries.shrink_to_fit();
+                    Node::Mapping(map)
+                }
                 None => return Err(("invalid YAML: unbalanced document".to_owned(), pos)),
             },
         };

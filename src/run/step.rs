@@ -181,7 +181,10 @@ impl WorkflowRun<'_> {
         let started = Instant::now();
         let timeout = step.timeout;
         let pos = step.pos;
-        let mut attempt = match with_timeout(timeout, self.action(step)).await {
+        let what = timeout
+            .map(|t| format!("the step's `timeout` of {}", crate::duration::human(t)))
+            .unwrap_or_default();
+        let mut attempt = match with_timeout(timeout, &what, self.action(step)).await {
             Some(a) => a,
             None => Attempt::errored(self.error_at(
                 format!(

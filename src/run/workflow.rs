@@ -152,19 +152,34 @@ impl<'a> WorkflowRun<'a> {
         serde_json::Map<String, serde_json::Value>,
     ) {
         let started = Instant::now();
-        let mut error = self.eval_vars().err();
+        // Templates outside `finally` stop on Ctrl-C; those of `finally` run to their end.
+        let outer = crate::template::bounds::current();
+        let flag = Arc::clone(self.ctx.interrupt.flag());
+        let mut error = (outer.clone())
+            .interrupted_by(Some(Arc::clone(&flag)))
+            .sync_scope(|| self.eval_vars().err());
         let mut interrupted = false;
         if error.is_none() {
             let timeout = self.wf.timeout;
             // Every wait inside a step ends on an interrupt, so the loop only needs the
             // workflow's time bound.
             let steps = async {
-                for (i, step) in self.wf.steps.iter().enumerate() {
-                    self.run_step(step, i, false).await;
-                    self.done = i + 1;
-                }
+                // Read once polled, inside `with_timeout`: its deadline is kept.
+                let bounds = crate::template::bounds::current().interrupted_by(Some(flag));
+                bounds
+                    .scope(async {
+                        for (i, step) in self.wf.steps.iter().enumerate() {
+                            self.run_step(step, i, false).await;
+                            self.done = i + 1;
+                        }
+                    })
+                    .await
             };
-            let finished = with_timeout(timeout, steps).await.is_some();
+            let what = format!(
+                "the workflow's `timeout` of {}",
+                crate::duration::human(timeout.unwrap_or_default())
+            );
+            let finished = with_timeout(timeout, &what, steps).await.is_some();
             interrupted = self.stopping();
             if !finished {
                 let d = timeout.unwrap_or_default();
@@ -197,9 +212,14 @@ impl<'a> WorkflowRun<'a> {
         // Clean-up runs whatever happened, interrupt included.
         self.in_finally = true;
         let base = self.wf.steps.len();
-        for (i, step) in self.wf.finally.iter().enumerate() {
-            self.run_step(step, base + i, true).await;
-        }
+        let cleanup = outer.interrupted_by(None);
+        cleanup
+            .scope(async {
+                for (i, step) in self.wf.finally.iter().enumerate() {
+                    self.run_step(step, base + i, true).await;
+                }
+            })
+            .await;
         let outputs = match self.eval_outputs() {
             Ok(o) => o,
             Err(e) => {
@@ -310,13 +330,22 @@ fn referenced_steps(text: &str) -> Option<std::collections::HashSet<String>> {
     Some(ids)
 }
 
+/// Runs `fut` within `timeout`; `None` when it ran out. Templates rendered inside see the
+/// deadline (named `what` in their error) and stop at it, so time spent in a template that
+/// never awaits still counts: finishing after the deadline is timing out.
 pub(super) async fn with_timeout<F: std::future::Future>(
     timeout: Option<Duration>,
+    what: &str,
     fut: F,
 ) -> Option<F::Output> {
-    match timeout {
-        Some(t) => tokio::time::timeout(t, fut).await.ok(),
-        None => Some(fut.await),
+    let Some(t) = timeout else {
+        return Some(fut.await);
+    };
+    let at = Instant::now() + t;
+    let bounds = crate::template::bounds::current().deadline(at, what);
+    match tokio::time::timeout(t, bounds.scope(fut)).await {
+        Ok(out) if Instant::now() < at => Some(out),
+        _ => None,
     }
 }
 

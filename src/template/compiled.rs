@@ -6,6 +6,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use minijinja::{ErrorKind, Expression, Template, Value};
 
+use super::bounds::{self, MAX_RENDERED};
 use super::env::ENV;
 use crate::source::Pos;
 
@@ -121,9 +122,12 @@ impl StrTemplate {
 
     pub fn render(&self, ctx: &Value) -> Result<String, RenderError> {
         let c = &self.compiled;
-        c.template
-            .render(ctx)
-            .map_err(|e| render_error(&e, c.source, &c.names, ctx, self.pos))
+        let out = bounded(c.source, self.pos, || c.template.render(ctx))?
+            .map_err(|e| render_error(&e, c.source, &c.names, ctx, self.pos))?;
+        if out.len() > MAX_RENDERED {
+            return Err(too_large(c.source, self.pos));
+        }
+        Ok(out)
     }
 
     pub fn names(&self) -> &[String] {
@@ -164,11 +168,12 @@ impl Expr {
     /// Evaluates the expression; an undefined result is an error naming what was undefined.
     pub fn eval(&self, ctx: &Value) -> Result<Value, RenderError> {
         let c = &self.compiled;
-        match c.expr.eval(ctx) {
+        match bounded(&c.source, self.pos, || c.expr.eval(ctx))? {
             Ok(v) if v.is_undefined() => Err(RenderError {
                 message: explain_undefined(&c.source, &c.names, ctx),
                 pos: self.pos,
             }),
+            Ok(v) if bounds::oversized(&v) => Err(too_large(&c.source, self.pos)),
             Ok(v) => Ok(v),
             Err(e) => Err(render_error(&e, &c.source, &c.names, ctx, self.pos)),
         }
@@ -265,6 +270,37 @@ impl ValueTemplate {
     }
 }
 
+/// Runs one render under the task's bounds: not started when time is already up, and failed
+/// with the reason when a `range()` loop was cut short.
+fn bounded<T>(
+    source: &str,
+    pos: Pos,
+    render: impl FnOnce() -> Result<T, minijinja::Error>,
+) -> Result<Result<T, minijinja::Error>, RenderError> {
+    let stopped = |stop: bounds::Stop| RenderError {
+        message: format!("template `{}` {}", short(source), stop.message()),
+        pos,
+    };
+    bounds::current().check().map_err(stopped)?;
+    bounds::reset();
+    let result = render();
+    match bounds::take_stop() {
+        Some(stop) => Err(stopped(stop)),
+        None => Ok(result),
+    }
+}
+
+fn too_large(source: &str, pos: Pos) -> RenderError {
+    RenderError {
+        message: format!(
+            "template `{}` rendered a value larger than {} MiB (the limit)",
+            short(source),
+            MAX_RENDERED >> 20
+        ),
+        pos,
+    }
+}
+
 fn render_error(
     err: &minijinja::Error,
     source: &str,
@@ -274,6 +310,15 @@ fn render_error(
 ) -> RenderError {
     let message = if err.kind() == ErrorKind::UndefinedError {
         explain_undefined(source, names, ctx)
+    } else if err.kind() == ErrorKind::OutOfFuel {
+        format!(
+            "template `{}` stopped: it did more work than a template may ({} million steps, \
+             or {} MiB of values built; a rendered value is limited to {} MiB)",
+            short(source),
+            bounds::FUEL / 1_000_000,
+            (bounds::FUEL * 64) >> 20,
+            MAX_RENDERED >> 20
+        )
     } else {
         let detail = err
             .detail()

@@ -5,7 +5,8 @@ use std::sync::LazyLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
+use minijinja::value::ValueKind;
+use minijinja::{Environment, Error, ErrorKind, Output, State, UndefinedBehavior, Value};
 use sha2::Digest as _;
 
 /// Shared by every compiled template and expression. It holds only functions and filters,
@@ -22,6 +23,13 @@ fn build() -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Workflow values are not HTML: never escape.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    // Every render is bounded in work and time (see `bounds`): fuel for instructions and bytes,
+    // and a `range()` that stops when the step's time is up or on Ctrl-C.
+    env.set_fuel(Some(super::bounds::FUEL));
+    env.add_function("range", super::bounds::range);
+    // Booleans are written as JSON and YAML write them (`?ready=true`), not as Python does.
+    env.set_formatter(format_value);
+    env.add_filter("string", string_filter);
     env.add_function("uuid", || uuid::Uuid::new_v4().to_string());
     env.add_function("now", now_rfc3339);
     env.add_function("timestamp", || {
@@ -43,6 +51,25 @@ fn build() -> Environment<'static> {
             .collect::<String>()
     });
     env
+}
+
+fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    if value.kind() == ValueKind::Bool {
+        let text = if value.is_true() { "true" } else { "false" };
+        return out
+            .write_str(text)
+            .map_err(|_| Error::from(ErrorKind::WriteFailure));
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
+/// minijinja's `string`, but a boolean becomes `true`/`false`.
+fn string_filter(value: Value) -> Value {
+    match value.kind() {
+        ValueKind::String => value,
+        ValueKind::Bool => Value::from(if value.is_true() { "true" } else { "false" }),
+        _ => Value::from(value.to_string()),
+    }
 }
 
 fn bytes_of(v: &Value) -> Vec<u8> {
@@ -143,6 +170,19 @@ mod tests {
             .eval(minijinja::context! { t => jwt })
             .unwrap();
         assert_eq!(claims, Value::from("abc"));
+    }
+
+    #[test]
+    fn booleans_render_as_json_writes_them() {
+        let ctx = minijinja::context! { ready => true, off => false };
+        let out = ENV
+            .render_str(
+                "?ready={{ ready }}&off={{ off }}&s={{ ready | string }}",
+                ctx,
+            )
+            .unwrap();
+        assert_eq!(out, "?ready=true&off=false&s=true");
+        assert_eq!(ENV.render_str("{{ 1 }} {{ 'x' }}", ()).unwrap(), "1 x");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Templating: the process-wide environment, compiled templates and the variable scope.
 
+pub mod bounds;
 pub mod compiled;
 pub mod env;
 pub mod scope;
