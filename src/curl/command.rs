@@ -279,6 +279,7 @@ impl Parsed {
             "form" => c.form.push(FormArg::Form(v())),
             "form-string" => c.form.push(FormArg::FormString(v())),
             "user" => c.user = Some(v()),
+            "oauth2-bearer" => c.headers.push(format!("Authorization: Bearer {}", v())),
             "get" => c.get = !negated,
             "insecure" => c.insecure = !negated,
             "location" => c.location = !negated,

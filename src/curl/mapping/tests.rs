@@ -97,6 +97,8 @@ fn other_bodies_stay_text_with_their_type() {
     assert!(import(&["-d", "@/no/such/file", "http://h/"]).is_err());
     assert!(import(&["-u", "nopass", "http://h/"]).is_err());
     assert!(import(&["-b", "jar.txt", "http://h/"]).is_err());
+    let r = import(&["--oauth2-bearer", "t0k", "http://h/"]).unwrap();
+    assert_eq!(r.header("authorization"), Some("Bearer t0k"));
     // A session's jar, as export writes it, is apiflow's own jar's job.
     let r = import(&["-b", "jar.txt", "-c", "jar.txt", "http://h/"]).unwrap();
     assert_eq!(r.header("cookie"), None);
