@@ -168,7 +168,15 @@ impl Exporter<'_> {
 
     fn step(&mut self, wf: &Workflow, step: &Step, wanted: Option<&str>) {
         let label = step.id.clone().unwrap_or_else(|| step.title());
-        if step.for_each.is_some() {
+        if let Some(crate::model::ForEach::Items { items, .. }) = &step.for_each
+            && let Some(first) = items.first()
+        {
+            // Rows read from a data file are known now: the command shows the first row's
+            // request (the others differ only in the row's values).
+            self.scope
+                .set_local("item", crate::template::to_value(first));
+            self.scope.set_local("index", minijinja::Value::from(0));
+        } else if step.for_each.is_some() {
             for (local, name) in [("item", "ITEM"), ("index", "INDEX")] {
                 let v = self.reference(name, format!("`{local}` of step `{label}`'s for_each"));
                 self.scope.set_local(local, v);
