@@ -164,7 +164,7 @@ fn the_html_report_shows_every_step_check_and_failed_exchange() {
         })
         .collect();
     assert!(
-        headers.contains(&("Authorization".into(), "Bearer ••••••".into())),
+        headers.contains(&("authorization".into(), "Bearer ••••••".into())),
         "{headers:?}"
     );
     let response = text(failed.select(&sel("h4.response")).next().unwrap());
