@@ -5,11 +5,8 @@
 //! provider tokens, earlier responses, environment variables.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::sync::Arc;
 
 use minijinja::Value;
-use minijinja::value::Object;
 
 use super::mapping::to_curl;
 use super::request::{Body, Part, Request};
@@ -19,6 +16,8 @@ use crate::model::{
     Action, AuthSpec, BodySpec, MultipartPart, RequestCookies, RequestSpec, Step, Workflow,
 };
 use crate::template::{Scope, Text, ValueTemplate};
+
+use super::export_refs::{ExportContext, RefPath, var_name};
 
 /// One exported step.
 #[derive(Debug)]
@@ -36,79 +35,6 @@ pub struct Exported {
     /// Variables the commands read, and where their values come from.
     pub variables: BTreeMap<String, String>,
     pub notes: Vec<String>,
-}
-
-/// `NAME` as a shell variable name: upper case, `_` for anything else.
-fn var_name(name: &str) -> String {
-    let mut out: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    out
-}
-
-/// `steps.ID.…` and `env.NAME` in export: every path is a reference named after it.
-#[derive(Debug)]
-struct RefPath(Vec<String>);
-
-impl RefPath {
-    fn name(&self) -> String {
-        match self.0.first().map(String::as_str) {
-            Some("env") if self.0.len() == 2 => self.0[1].clone(),
-            _ => {
-                let parts: Vec<&str> = self
-                    .0
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|p| !matches!(*p, "steps" | "response" | "json" | "outputs"))
-                    .collect();
-                var_name(&parts.join("_"))
-            }
-        }
-    }
-}
-
-impl Object for RefPath {
-    // Plain: renders, and serializes into a JSON body, as its reference text.
-    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
-        minijinja::value::ObjectRepr::Plain
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let key = key
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(|| key.to_string());
-        let mut path = self.0.clone();
-        path.push(key);
-        Some(Value::from_object(RefPath(path)))
-    }
-
-    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&reference(&self.name()))
-    }
-}
-
-/// The scope's context with `env` and `steps` answered by references.
-#[derive(Debug)]
-struct ExportContext(Value);
-
-impl Object for ExportContext {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str()? {
-            name @ ("env" | "steps") => Some(Value::from_object(RefPath(vec![name.to_owned()]))),
-            name => self.0.get_attr(name).ok().filter(|v| !v.is_undefined()),
-        }
-    }
 }
 
 struct Exporter<'a> {

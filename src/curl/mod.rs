@@ -9,6 +9,7 @@
 
 pub mod command;
 pub mod export;
+mod export_refs;
 pub mod import;
 pub mod inputs;
 pub mod mapping;

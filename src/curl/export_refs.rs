@@ -1,0 +1,83 @@
+//! References in an exported command: names whose values exist only at run time (secrets,
+//! captured values, earlier responses, the environment) render as `"$NAME"` shell variables.
+
+use std::fmt;
+use std::sync::Arc;
+
+use minijinja::Value;
+use minijinja::value::Object;
+
+use super::shell::reference;
+
+/// `NAME` as a shell variable name: upper case, `_` for anything else.
+pub(super) fn var_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// `steps.ID.…` and `env.NAME` in export: every path is a reference named after it.
+#[derive(Debug)]
+pub(super) struct RefPath(pub(super) Vec<String>);
+
+impl RefPath {
+    fn name(&self) -> String {
+        match self.0.first().map(String::as_str) {
+            Some("env") if self.0.len() == 2 => self.0[1].clone(),
+            _ => {
+                let parts: Vec<&str> = self
+                    .0
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|p| !matches!(*p, "steps" | "response" | "json" | "outputs"))
+                    .collect();
+                var_name(&parts.join("_"))
+            }
+        }
+    }
+}
+
+impl Object for RefPath {
+    // Plain: renders, and serializes into a JSON body, as its reference text.
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| key.to_string());
+        let mut path = self.0.clone();
+        path.push(key);
+        Some(Value::from_object(RefPath(path)))
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&reference(&self.name()))
+    }
+}
+
+/// The scope's context with `env` and `steps` answered by references.
+#[derive(Debug)]
+pub(super) struct ExportContext(pub(super) Value);
+
+impl Object for ExportContext {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            name @ ("env" | "steps") => Some(Value::from_object(RefPath(vec![name.to_owned()]))),
+            name => self.0.get_attr(name).ok().filter(|v| !v.is_undefined()),
+        }
+    }
+}

@@ -1,0 +1,61 @@
+use super::*;
+use minijinja::context;
+
+#[test]
+fn whole_expressions_keep_their_type() {
+    let t = ValueTemplate::compile_str("{{ n }}", Pos::default()).unwrap();
+    assert_eq!(
+        t.render(&crate::template::to_value(serde_json::json!({"n": 5})))
+            .unwrap(),
+        Value::from(5)
+    );
+    let t = ValueTemplate::compile_str("n={{ n }}", Pos::default()).unwrap();
+    assert_eq!(t.render(&context! { n => 5 }).unwrap(), Value::from("n=5"));
+    let t = ValueTemplate::compile_str("{{ a }} {{ b }}", Pos::default()).unwrap();
+    assert!(matches!(t, ValueTemplate::Text(_)));
+}
+
+#[test]
+fn undefined_names_are_named() {
+    let t = Text::compile("Bearer {{ acces_token }}", Pos::default()).unwrap();
+    let err = t.render(&context! { access_token => "x" }).unwrap_err();
+    assert!(
+        err.message.contains("`acces_token` is not defined"),
+        "{}",
+        err.message
+    );
+    let e = Expr::compile("steps.token.response.json.nope", Pos::default()).unwrap();
+    let ctx = crate::template::to_value(
+        serde_json::json!({"steps": {"token": {"response": {"json": {"a": 1}}}}}),
+    );
+    let err = e.eval(&ctx).unwrap_err();
+    assert!(
+        err.message
+            .contains("`steps.token.response.json` has no attribute `nope`"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn values_rendered_together_share_the_size_limit() {
+    let leaf = "{{ 'x' * 40000000 }}";
+    let one = ValueTemplate::compile_str(leaf, Pos::default()).unwrap();
+    assert!(one.render(&Value::UNDEFINED).is_ok());
+    let two = ValueTemplate::Seq(vec![
+        ValueTemplate::compile_str(leaf, Pos::default()).unwrap(),
+        ValueTemplate::compile_str(&format!("a{leaf}"), Pos::default()).unwrap(),
+    ]);
+    let err = two.render(&Value::UNDEFINED).unwrap_err();
+    assert!(
+        err.message.contains("larger than 64 MiB"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn syntax_errors_are_reported_at_compile_time() {
+    assert!(Text::compile("{{ a + }}", Pos::default()).is_err());
+    assert!(Expr::compile("a ==", Pos::default()).is_err());
+}
