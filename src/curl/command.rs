@@ -112,13 +112,14 @@ impl CurlCommand {
                     None => match long.strip_prefix("no-").and_then(option_table::by_long) {
                         Some(o) if !o.takes_arg => (o, true),
                         _ => {
-                            let hint = long
-                                .split_once('=')
-                                .map(|(n, _)| {
-                                    format!(" (curl takes `--{n} VALUE`, not `--{n}=VALUE`)")
-                                })
-                                .unwrap_or_default();
-                            return Err(format!("`{word}` is not a curl option{hint}"));
+                            // What follows `=` is not echoed: `--user=alice:pw` holds a
+                            // credential.
+                            return Err(match long.split_once('=') {
+                                Some((n, _)) => format!(
+                                    "`--{n}=…` is not a curl option (curl takes `--{n} VALUE`, not `--{n}=VALUE`)"
+                                ),
+                                None => format!("`{word}` is not a curl option"),
+                            });
                         }
                     },
                 };

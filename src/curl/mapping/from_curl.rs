@@ -24,10 +24,9 @@ pub fn from_curl(cmd: &CurlCommand, base: &Path) -> Result<Request, String> {
     req.url = url;
     req.basic = userinfo;
     if let Some(user) = &cmd.user {
+        // The value is not echoed: without its `:` it may be a token (`-u sk_live_…`).
         let (u, p) = user.split_once(':').ok_or_else(|| {
-            format!(
-                "`-u {user}` has no password (curl would prompt for it): write `-u {user}:PASSWORD`"
-            )
+            "`-u …` has no password (curl would prompt for it): write `-u USER:PASSWORD`".to_owned()
         })?;
         req.basic = Some((u.to_owned(), p.to_owned()));
     }
