@@ -552,3 +552,78 @@ steps:
     assert!(sent["body"].as_str().unwrap().contains("tail7Wp"));
     assert!(sent["query"].as_str().unwrap().contains("tail7Wp"));
 }
+
+/// A loopback server answering every request to `/pad/N` with N `x`s and then `AWKWARD`, as
+/// plain text (the test server only answers JSON with what it was sent).
+fn text_server() -> String {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let n: usize = first
+                .split(' ')
+                .nth(1)
+                .and_then(|p| p.strip_prefix("/pad/"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let body = format!("{}{AWKWARD}", "x".repeat(n));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// A JSON check on a text body shows an excerpt of the body: a secret cut by the excerpt's end
+/// must not show its first characters.
+#[test]
+fn a_secret_cut_by_the_not_json_excerpt_stays_hidden() {
+    let url = text_server();
+    let dir = Dir::new();
+    let yaml = format!(
+        r#"version: 1
+name: cut
+inputs:
+  token: {{ secret: true, env: HOSTILE_TOKEN }}
+vars:
+  pads: [100, 110, 115, 117, 119, 120]
+steps:
+  - for_each: vars.pads
+    request: {{ url: "{url}/pad/{{{{ item }}}}", headers: {{ x-t: "{{{{ inputs.token | length }}}}" }} }}
+    expect:
+      json: {{ $.a: 1 }}
+"#
+    );
+    dir.write("w.yaml", &yaml);
+    let report = dir.path().join("r.json");
+    let out = apiflow()
+        .arg("run")
+        .arg(dir.path().join("w.yaml"))
+        .arg("--report")
+        .arg(format!("json={}", report.display()))
+        .env("HOSTILE_TOKEN", AWKWARD)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("not JSON"), "{stdout}");
+    assert_hidden("stdout", &stdout);
+    assert_hidden("stderr", &stderr);
+    let mut decoded = String::new();
+    let json = std::fs::read_to_string(&report).unwrap();
+    json_strings(&serde_json::from_str(&json).unwrap(), &mut decoded);
+    assert_hidden("JSON report, decoded", &decoded);
+}
