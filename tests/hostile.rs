@@ -554,7 +554,8 @@ steps:
 }
 
 /// A loopback server answering every request to `/pad/N` with N `x`s and then `AWKWARD`, as
-/// plain text (the test server only answers JSON with what it was sent).
+/// plain text (the test server only answers JSON with what it was sent); `/bad/N` the same
+/// with status 400.
 fn text_server() -> String {
     use std::io::{BufRead as _, BufReader, Write as _};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -569,16 +570,17 @@ fn text_server() -> String {
             while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
                 line.clear();
             }
-            let n: usize = first
-                .split(' ')
-                .nth(1)
-                .and_then(|p| p.strip_prefix("/pad/"))
+            let path = first.split(' ').nth(1).unwrap_or_default();
+            let status = if path.starts_with("/bad/") { 400 } else { 200 };
+            let n: usize = path
+                .strip_prefix("/pad/")
+                .or_else(|| path.strip_prefix("/bad/"))
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
             let body = format!("{}{AWKWARD}", "x".repeat(n));
             let _ = write!(
                 stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
@@ -626,4 +628,41 @@ steps:
     let json = std::fs::read_to_string(&report).unwrap();
     json_strings(&serde_json::from_str(&json).unwrap(), &mut decoded);
     assert_hidden("JSON report, decoded", &decoded);
+}
+
+/// An auth provider's failing token endpoint answers with text holding the secret it was sent,
+/// cut by the error's 200-character excerpt: the secret's first characters stay hidden.
+#[test]
+fn a_secret_cut_by_a_token_error_excerpt_stays_hidden() {
+    let url = text_server();
+    let dir = Dir::new();
+    for n in [190, 195, 197, 199] {
+        let yaml = format!(
+            r#"version: 1
+name: token
+inputs:
+  token: {{ secret: true, env: HOSTILE_TOKEN }}
+auth:
+  p:
+    token_url: "{url}/bad/{n}"
+    grant_type: client_credentials
+    params: {{ apikey: "{{{{ inputs.token }}}}" }}
+steps:
+  - request: {{ url: "{url}/pad/1", auth: p }}
+"#
+        );
+        dir.write("w.yaml", &yaml);
+        let out = apiflow()
+            .arg("run")
+            .arg(dir.path().join("w.yaml"))
+            .env("HOSTILE_TOKEN", AWKWARD)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(stdout.contains("answered 400"), "{stdout}");
+        assert_hidden("stdout", &stdout);
+        assert_hidden("stderr", &stderr);
+    }
 }
