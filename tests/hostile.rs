@@ -534,6 +534,19 @@ steps:
         assert_hidden("JUnit report, decoded", &xml_text(&junit));
         assert_hidden("HTML report", &html);
         assert_hidden("HTML report, decoded", &html_text(&html));
+        // The cookie the server set is a credential too (masked under -v as well).
+        for (place, text) in [
+            ("stdout", &*stdout),
+            ("stderr", &*stderr),
+            ("JSON", &json),
+            ("JUnit", &junit),
+            ("HTML", &html),
+        ] {
+            assert!(
+                !text.contains("s3ss10n"),
+                "{place} {verbosity:?} shows the cookie"
+            );
+        }
         let jar_text = std::fs::read_to_string(&jar).unwrap();
         assert_hidden("cookie jar", &jar_text);
         let cookies: Vec<&str> = jar_text
