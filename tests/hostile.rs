@@ -534,6 +534,19 @@ steps:
         assert_hidden("JUnit report, decoded", &xml_text(&junit));
         assert_hidden("HTML report", &html);
         assert_hidden("HTML report, decoded", &html_text(&html));
+        // The cookie the server set is a credential too (masked under -v as well).
+        for (place, text) in [
+            ("stdout", &*stdout),
+            ("stderr", &*stderr),
+            ("JSON", &json),
+            ("JUnit", &junit),
+            ("HTML", &html),
+        ] {
+            assert!(
+                !text.contains("s3ss10n"),
+                "{place} {verbosity:?} shows the cookie"
+            );
+        }
         let jar_text = std::fs::read_to_string(&jar).unwrap();
         assert_hidden("cookie jar", &jar_text);
         let cookies: Vec<&str> = jar_text
@@ -551,4 +564,118 @@ steps:
     let sent = log.iter().find(|e| e["path"] == "/echo").unwrap();
     assert!(sent["body"].as_str().unwrap().contains("tail7Wp"));
     assert!(sent["query"].as_str().unwrap().contains("tail7Wp"));
+}
+
+/// A loopback server answering every request to `/pad/N` with N `x`s and then `AWKWARD`, as
+/// plain text (the test server only answers JSON with what it was sent); `/bad/N` the same
+/// with status 400.
+fn text_server() -> String {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = first.split(' ').nth(1).unwrap_or_default();
+            let status = if path.starts_with("/bad/") { 400 } else { 200 };
+            let n: usize = path
+                .strip_prefix("/pad/")
+                .or_else(|| path.strip_prefix("/bad/"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let body = format!("{}{AWKWARD}", "x".repeat(n));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// A JSON check on a text body shows an excerpt of the body: a secret cut by the excerpt's end
+/// must not show its first characters.
+#[test]
+fn a_secret_cut_by_the_not_json_excerpt_stays_hidden() {
+    let url = text_server();
+    let dir = Dir::new();
+    let yaml = format!(
+        r#"version: 1
+name: cut
+inputs:
+  token: {{ secret: true, env: HOSTILE_TOKEN }}
+vars:
+  pads: [100, 110, 115, 117, 119, 120]
+steps:
+  - for_each: vars.pads
+    request: {{ url: "{url}/pad/{{{{ item }}}}", headers: {{ x-t: "{{{{ inputs.token | length }}}}" }} }}
+    expect:
+      json: {{ $.a: 1 }}
+"#
+    );
+    dir.write("w.yaml", &yaml);
+    let report = dir.path().join("r.json");
+    let out = apiflow()
+        .arg("run")
+        .arg(dir.path().join("w.yaml"))
+        .arg("--report")
+        .arg(format!("json={}", report.display()))
+        .env("HOSTILE_TOKEN", AWKWARD)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("not JSON"), "{stdout}");
+    assert_hidden("stdout", &stdout);
+    assert_hidden("stderr", &stderr);
+    let mut decoded = String::new();
+    let json = std::fs::read_to_string(&report).unwrap();
+    json_strings(&serde_json::from_str(&json).unwrap(), &mut decoded);
+    assert_hidden("JSON report, decoded", &decoded);
+}
+
+/// An auth provider's failing token endpoint answers with text holding the secret it was sent,
+/// cut by the error's 200-character excerpt: the secret's first characters stay hidden.
+#[test]
+fn a_secret_cut_by_a_token_error_excerpt_stays_hidden() {
+    let url = text_server();
+    let dir = Dir::new();
+    for n in [190, 195, 197, 199] {
+        let yaml = format!(
+            r#"version: 1
+name: token
+inputs:
+  token: {{ secret: true, env: HOSTILE_TOKEN }}
+auth:
+  p:
+    token_url: "{url}/bad/{n}"
+    grant_type: client_credentials
+    params: {{ apikey: "{{{{ inputs.token }}}}" }}
+steps:
+  - request: {{ url: "{url}/pad/1", auth: p }}
+"#
+        );
+        dir.write("w.yaml", &yaml);
+        let out = apiflow()
+            .arg("run")
+            .arg(dir.path().join("w.yaml"))
+            .env("HOSTILE_TOKEN", AWKWARD)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(stdout.contains("answered 400"), "{stdout}");
+        assert_hidden("stdout", &stdout);
+        assert_hidden("stderr", &stderr);
+    }
 }

@@ -26,6 +26,9 @@ pub struct Subjects<'a> {
     pub response: &'a Response,
     /// Cookies set by any response of the exchange (redirect hops included), later ones win.
     pub cookies: &'a BTreeMap<String, String>,
+    /// The run's secrets: a body excerpt is redacted before it is cut, so that a cut never
+    /// leaves a secret's first characters.
+    pub secrets: &'a crate::secrets::Redactor,
 }
 
 /// The value a check looks at.
@@ -55,7 +58,10 @@ pub fn evaluate(
                 expected: Value::String("a JSON body".into()),
                 actual: None,
                 passed: false,
-                message: Some(format!("not JSON: {}", excerpt(&on.response.text(), 120))),
+                message: Some(format!(
+                    "not JSON: {}",
+                    excerpt(&on.secrets.redact(&on.response.text()), 120)
+                )),
                 location: Location::new(file, check.pos),
             });
             continue;

@@ -35,9 +35,11 @@ fn check(subject: Subject, ops: Vec<Op>) -> Check {
 fn run(checks: &[Check], resp: &Response) -> Vec<CheckRecord> {
     let file: Arc<str> = Arc::from("t.yaml");
     let cookies = BTreeMap::new();
+    let secrets = crate::secrets::Redactor::new();
     let on = Subjects {
         response: resp,
         cookies: &cookies,
+        secrets: &secrets,
     };
     evaluate(checks, &on, &TValue::UNDEFINED, &file)
         .unwrap()

@@ -105,6 +105,7 @@ impl WorkflowRun<'_> {
         let on = Subjects {
             response: &response,
             cookies: &cookies,
+            secrets: &self.ctx.secrets,
         };
         match check::evaluate(&r.checks, &on, &self.scope.context(), &self.file) {
             Ok(records) => attempt.checks.extend(records),

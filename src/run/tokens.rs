@@ -255,7 +255,7 @@ impl TokenStore {
             }
         };
         register_token_fields(&response, secrets);
-        parse_token(&p.name, &response, sent, refresh_at)
+        parse_token(&p.name, &response, sent, refresh_at, secrets)
     }
 }
 
@@ -278,12 +278,14 @@ fn parse_token(
     response: &Response,
     sent: SystemTime,
     refresh_at: f64,
+    secrets: &Redactor,
 ) -> Result<Token, String> {
     let json = response.json();
     if !(200..300).contains(&response.status) {
+        // Redacted before the cut: a cut secret would show its first characters.
         let detail = json
-            .map(provider_error)
-            .unwrap_or_else(|| crate::check::excerpt(&response.text(), 200));
+            .map(|j| provider_error(j, secrets))
+            .unwrap_or_else(|| crate::check::excerpt(&secrets.redact(&response.text()), 200));
         return Err(format!(
             "auth provider `{name}`: the token endpoint answered {}: {detail}",
             response.status
@@ -318,7 +320,7 @@ fn parse_token(
 }
 
 /// The provider's own words: IAM's `errorCode`/`errorMessage`, OAuth2's `error`/`error_description`.
-fn provider_error(json: &serde_json::Value) -> String {
+fn provider_error(json: &serde_json::Value, secrets: &Redactor) -> String {
     let s = |k: &str| json.get(k).and_then(|v| v.as_str());
     match (
         s("errorCode"),
@@ -328,7 +330,7 @@ fn provider_error(json: &serde_json::Value) -> String {
     ) {
         (Some(code), msg, _, _) => format!("{code} {}", msg.unwrap_or("")).trim().to_owned(),
         (None, _, Some(err), desc) => format!("{err} {}", desc.unwrap_or("")).trim().to_owned(),
-        _ => crate::check::excerpt(&json.to_string(), 200),
+        _ => crate::check::excerpt(&secrets.redact(&json.to_string()), 200),
     }
 }
 
