@@ -928,3 +928,40 @@ fn every_recipe_in_the_repository_exports_to_commands_bash_accepts() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// A filter or slice on a secret takes its `"$NAME"` marker apart: such a step is not exported
+/// (a wrong command, or a piece of the marker, would be worse), and it says why; the other
+/// steps still are, and no value is printed.
+#[test]
+fn a_filtered_secret_is_refused_not_exported_wrong() {
+    let dir = Dir::new();
+    let file = dir.write(
+        "filtered.yaml",
+        "version: 1\nname: filtered\ninputs:\n  token: { env: HOSTILE_TOKEN, secret: true, required: true }\n\
+         steps:\n  - id: encoded\n    request:\n      url: \"http://127.0.0.1:9/x?t={{ inputs.token | urlencode }}\"\n\
+         \x20 - id: sliced\n    request:\n      url: \"http://127.0.0.1:9/y\"\n      headers: { X-T: \"{{ inputs.token[:3] }}\" }\n\
+         \x20 - id: plain\n    request:\n      url: \"http://127.0.0.1:9/z\"\n      headers: { X-T: \"{{ inputs.token }}\" }\n",
+    );
+    let out = apiflow()
+        .args(["export", "curl", file.to_str().unwrap()])
+        .env("HOSTILE_TOKEN", "Sup3r-Secret-Tok")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    for step in ["encoded", "sliced"] {
+        assert!(
+            stderr.contains(&format!("step `{step}`: a filter or slice is applied")),
+            "{stderr}"
+        );
+        assert!(!stdout.contains(&format!("# step: {step}")), "{stdout}");
+    }
+    assert!(stdout.contains("# step: plain"), "{stdout}");
+    assert!(stdout.contains("\"$HOSTILE_TOKEN\""), "{stdout}");
+    let all = format!("{stdout}{stderr}");
+    assert!(!all.to_ascii_lowercase().contains("%ee%80"), "{all}");
+    assert!(!all.contains('\u{E000}') && !all.contains("Sup3r"), "{all}");
+}

@@ -207,3 +207,31 @@ fn no_secret_reaches_the_html_report_in_any_form() {
     let all: String = doc.root_element().text().collect();
     assert!(!all.contains("Secret-0123456789"));
 }
+
+/// Control characters in a name (an ESC sequence, a bell) reach no HTML text: each is U+FFFD.
+#[test]
+fn control_characters_never_reach_the_page() {
+    let server = TestServer::start();
+    let dir = Dir::new();
+    let yaml = format!(
+        "version: 1\nname: \"ctl\\e[31m name\\a\"\nsteps:\n  - id: s\n    name: \"step\\e]0;title\\a\"\n    request: {{ url: \"{}/json\" }}\n",
+        server.url
+    );
+    let file = dir.write("ctl.yaml", &yaml);
+    let report = dir.path().join("r.html");
+    let (code, out, err) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--report",
+        &format!("html={}", report.display()),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let html = std::fs::read_to_string(&report).unwrap();
+    let bad = html
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'));
+    assert_eq!(bad, None, "a control character in the page");
+    let doc = Html::parse_document(&html);
+    let all: String = doc.root_element().text().collect();
+    assert!(all.contains("ctl\u{FFFD}[31m name\u{FFFD}"), "{all}");
+}

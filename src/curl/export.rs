@@ -10,7 +10,7 @@ use minijinja::Value;
 
 use super::mapping::to_curl;
 use super::request::{Body, Part, Request};
-use super::shell::{REF_OPEN, quote, reference};
+use super::shell::{REF_OPEN, has_broken_reference, quote, reference};
 use crate::http::{PreparedBody, PreparedPart};
 use crate::model::{
     Action, AuthSpec, BodySpec, MultipartPart, RequestCookies, RequestSpec, Step, Workflow,
@@ -407,6 +407,17 @@ pub fn command_with(req: &Request, jar: Option<&str>) -> Result<String, String> 
         cmd.cookie_jar = Some(file.to_owned());
     }
     let args = cmd.to_options();
+    if args.iter().any(|(flag, value)| {
+        has_broken_reference(flag) || value.as_deref().is_some_and(has_broken_reference)
+    }) {
+        return Err(
+            "a filter or slice is applied to a value known only when the workflow runs \
+                    (a secret, a captured value, a provider token), so the command cannot pass \
+                    it as a \"$NAME\" variable; give the value with --input, or export the step \
+                    without the filter"
+                .into(),
+        );
+    }
     let mut out = String::from("curl");
     for (flag, value) in args {
         out.push_str(" \\\n  ");

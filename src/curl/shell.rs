@@ -19,6 +19,20 @@ pub fn reference(name: &str) -> String {
     format!("{REF_OPEN}{name}{REF_CLOSE}")
 }
 
+/// Whether `word` holds a reference that a template filter or slice took apart: a marker
+/// without its pair, or markers percent-encoded (`urlencode`). Such a word cannot be written
+/// as a `"$NAME"` reference, and as text it would be a wrong value.
+pub fn has_broken_reference(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    if lower.contains("%ee%80%80") || lower.contains("%ee%80%81") {
+        return true;
+    }
+    pieces(word).iter().any(|p| match p {
+        Piece::Lit(text) => text.contains(REF_OPEN) || text.contains(REF_CLOSE),
+        Piece::Ref(name) => name.contains(REF_OPEN),
+    })
+}
+
 /// A piece of a word: literal text or a reference to a variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece<'a> {

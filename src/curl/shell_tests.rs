@@ -143,3 +143,17 @@ fn quoted_random_words_read_back_the_same_in_bash() {
         assert_eq!(split(&text).unwrap().words, words, "split on {text:?}");
     }
 }
+
+#[test]
+fn references_taken_apart_by_a_filter_are_found() {
+    let whole = format!("Bearer {}", reference("TOKEN"));
+    assert!(!has_broken_reference(&whole));
+    assert!(!has_broken_reference("plain text"));
+    // `inputs.token[:3]`: the opening marker without its pair.
+    assert!(has_broken_reference(&format!("{REF_OPEN}TO")));
+    // `inputs.token | urlencode`: both markers percent-encoded.
+    assert!(has_broken_reference("%EE%80%80TOKEN%EE%80%81"));
+    assert!(has_broken_reference("x%ee%80%80TOKEN"));
+    // A closing marker on its own.
+    assert!(has_broken_reference(&format!("TOKEN{REF_CLOSE}")));
+}

@@ -64,7 +64,15 @@ pub fn render(run: &RunRecord) -> String {
             }
         }
     };
-    page.into_string() + "\n"
+    // Control characters from names and bodies (an ESC, a NUL) have no place in HTML text: each
+    // becomes U+FFFD. The page itself writes none but line breaks and tabs.
+    let page = page.into_string();
+    let unsafe_char = |c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\r');
+    if page.contains(unsafe_char) {
+        page.replace(unsafe_char, "\u{FFFD}") + "\n"
+    } else {
+        page + "\n"
+    }
 }
 
 fn plural(n: usize) -> &'static str {
