@@ -8,6 +8,7 @@ use minijinja::Value;
 use minijinja::value::Object;
 
 use super::shell::reference;
+use crate::template::ValueTemplate;
 
 /// `NAME` as a shell variable name: upper case, `_` for anything else.
 pub(super) fn var_name(name: &str) -> String {
@@ -79,5 +80,39 @@ impl Object for ExportContext {
             name @ ("env" | "steps") => Some(Value::from_object(RefPath(vec![name.to_owned()]))),
             name => self.0.get_attr(name).ok().filter(|v| !v.is_undefined()),
         }
+    }
+}
+
+/// A JSON body with every leaf that cannot be rendered before the run replaced by a
+/// reference named after its key.
+pub(super) fn value_or_ref(
+    v: &ValueTemplate,
+    ctx: &Value,
+    hint: &str,
+    later: &mut Vec<String>,
+) -> ValueTemplate {
+    match v {
+        ValueTemplate::Lit(_) => v.clone(),
+        ValueTemplate::Text(_) | ValueTemplate::Expr(_) => {
+            if v.render(ctx).is_ok() {
+                v.clone()
+            } else {
+                let name = var_name(hint);
+                later.push(name.clone());
+                ValueTemplate::Lit(Value::from(reference(&name)))
+            }
+        }
+        ValueTemplate::Seq(items) => ValueTemplate::Seq(
+            items
+                .iter()
+                .map(|i| value_or_ref(i, ctx, hint, later))
+                .collect(),
+        ),
+        ValueTemplate::Map(entries) => ValueTemplate::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), value_or_ref(v, ctx, k, later)))
+                .collect(),
+        ),
     }
 }

@@ -14,5 +14,6 @@ pub mod import;
 pub mod inputs;
 pub mod mapping;
 pub mod option_table;
+mod print;
 pub mod request;
 pub mod shell;

@@ -13,7 +13,6 @@ use super::yaml::{self, Mapping};
 use crate::diagnostic::Diagnostic;
 use crate::source::{Loc, Pos, SourceFile};
 use crate::suggest::did_you_mean;
-use crate::template::{Expr, Text, ValueTemplate, env::is_global};
 
 /// Names templates may refer to, as known at the point being lowered.
 #[derive(Clone, Default)]
@@ -108,7 +107,7 @@ pub(super) fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn node_kind(node: &Node) -> &'static str {
+pub(super) fn node_kind(node: &Node) -> &'static str {
     match node {
         Node::Scalar(_) => "a scalar",
         Node::Sequence(_) => "a list",
@@ -143,7 +142,7 @@ impl Lowerer<'_> {
         self.warnings.last_mut().expect("just pushed")
     }
 
-    fn error_at(&mut self, node: &Node, message: impl Into<String>) -> &mut Diagnostic {
+    pub(super) fn error_at(&mut self, node: &Node, message: impl Into<String>) -> &mut Diagnostic {
         let width = match node {
             Node::Scalar(s) => s.as_str().lines().next().map_or(1, |l| l.chars().count()),
             _ => 1,
@@ -291,230 +290,5 @@ impl Lowerer<'_> {
             return None;
         }
         Some(name.to_owned())
-    }
-
-    /// A string field that may hold a template.
-    pub fn text(&mut self, node: &Node, what: &str) -> Option<Text> {
-        let Some(s) = node.as_scalar() else {
-            self.error_at(
-                node,
-                format!("{what} must be a string, not {}", node_kind(node)),
-            );
-            return None;
-        };
-        let pos = yaml::scalar_pos(s);
-        match Text::compile(s.as_str(), pos) {
-            Ok(t) => {
-                self.check_names_in(t.names(), pos, Some(what));
-                Some(t)
-            }
-            Err(e) => {
-                self.error_at(node, format!("{what}: {e}"));
-                None
-            }
-        }
-    }
-
-    /// A mapping of names to string templates (headers, query, form).
-    pub fn text_map(&mut self, node: &Node, what: &str) -> Vec<(String, Text)> {
-        let Some(map) = node.as_mapping() else {
-            self.error_at(node, format!("{what} must be a mapping of names to values"));
-            return Vec::new();
-        };
-        let mut out = Vec::with_capacity(map.len());
-        for (k, v) in map.iter() {
-            let field = format!("{what} `{}`", k.as_str());
-            // Numbers and booleans are fine here: they are sent as text.
-            if let Some(t) = self.text(v, &field) {
-                out.push((k.as_str().to_owned(), t));
-            }
-        }
-        out
-    }
-
-    /// Any YAML value whose strings may be templates.
-    pub fn value(&mut self, node: &Node) -> Option<ValueTemplate> {
-        match node {
-            Node::Scalar(s) => {
-                let pos = yaml::scalar_pos(s);
-                if !crate::template::compiled::has_markup(s.as_str()) {
-                    return Some(ValueTemplate::Lit(crate::template::to_value(
-                        yaml::scalar_to_json(s),
-                    )));
-                }
-                match ValueTemplate::compile_str(s.as_str(), pos) {
-                    Ok(t) => {
-                        t.for_each_names(&mut |names, pos| self.check_names(names, pos));
-                        Some(t)
-                    }
-                    Err(e) => {
-                        self.error_at(node, e);
-                        None
-                    }
-                }
-            }
-            Node::Sequence(seq) => {
-                let items: Vec<ValueTemplate> = seq.iter().filter_map(|n| self.value(n)).collect();
-                if items.iter().all(|i| matches!(i, ValueTemplate::Lit(_))) {
-                    return Some(ValueTemplate::Lit(crate::template::to_value(
-                        yaml::to_json(node),
-                    )));
-                }
-                Some(ValueTemplate::Seq(items))
-            }
-            Node::Mapping(map) => {
-                let entries: Vec<(String, ValueTemplate)> = map
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.as_str().to_owned(), self.value(v)?)))
-                    .collect();
-                if entries
-                    .iter()
-                    .all(|(_, i)| matches!(i, ValueTemplate::Lit(_)))
-                {
-                    return Some(ValueTemplate::Lit(crate::template::to_value(
-                        yaml::to_json(node),
-                    )));
-                }
-                Some(ValueTemplate::Map(entries))
-            }
-        }
-    }
-
-    /// A bare expression (`if`, `until`, `for_each`, `that`).
-    pub fn expr(&mut self, node: &Node, what: &str) -> Option<Expr> {
-        let Some(s) = node.as_scalar() else {
-            self.error_at(
-                node,
-                format!("{what} must be an expression, not {}", node_kind(node)),
-            );
-            return None;
-        };
-        let pos = yaml::scalar_pos(s);
-        let source = s.as_str().trim();
-        if source.starts_with("{{") && source.ends_with("}}") {
-            self.error_at(
-                node,
-                format!("{what} takes a bare expression, without `{{{{ }}}}`"),
-            )
-            .help = Some(format!(
-                "write `{}`",
-                source
-                    .trim_start_matches("{{")
-                    .trim_end_matches("}}")
-                    .trim()
-            ));
-            return None;
-        }
-        match Expr::compile(source, pos) {
-            Ok(e) => {
-                self.check_names_in(e.names(), pos, Some(what));
-                Some(e)
-            }
-            Err(e) => {
-                self.error_at(node, format!("{what}: {e}"));
-                None
-            }
-        }
-    }
-
-    /// Checks every name a template refers to against what is defined at this point.
-    pub fn check_names(&mut self, names: &[String], pos: Pos) {
-        self.check_names_in(names, pos, None);
-    }
-
-    /// As [`Self::check_names`]; the message names the step and the field (`what`).
-    pub fn check_names_in(&mut self, names: &[String], pos: Pos, what: Option<&str>) {
-        for name in names {
-            if let Some((msg, hint)) = self.names.problem(name) {
-                let place = match (&self.step, what) {
-                    (Some(step), Some(what)) => format!("{step}, {what}: "),
-                    (Some(step), None) => format!("{step}: "),
-                    (None, Some(what)) => format!("{what}: "),
-                    (None, None) => String::new(),
-                };
-                let d = self.error(pos, format!("{place}{msg}"));
-                d.label = hint;
-            }
-        }
-    }
-}
-
-impl Names {
-    /// Why `name` (a dotted path such as `steps.token.response`) cannot be defined, if so.
-    fn problem(&self, name: &str) -> Option<(String, Option<String>)> {
-        let mut parts = name.split('.');
-        let root = parts.next().unwrap_or_default();
-        let second = parts.next();
-        let suggest = |word: &str, list: &[String]| {
-            did_you_mean(word, list.iter().map(String::as_str))
-                .map(|s| format!("did you mean `{s}`?"))
-        };
-        match root {
-            "env" => None,
-            "inputs" => {
-                let key = second?;
-                (!self.inputs.iter().any(|i| i == key)).then(|| {
-                    (
-                        format!("`inputs.{key}` is not a declared input"),
-                        suggest(key, &self.inputs),
-                    )
-                })
-            }
-            "vars" => {
-                let key = second?;
-                (!self.vars.iter().any(|i| i == key)).then(|| {
-                    (
-                        format!("`vars.{key}` is not defined (vars may only use earlier vars)"),
-                        suggest(key, &self.vars),
-                    )
-                })
-            }
-            "steps" => {
-                let id = second?;
-                let anywhere = self.in_defaults && self.all_step_ids.contains(id);
-                if anywhere || self.step_ids.contains(id) {
-                    None
-                } else if self.all_step_ids.contains(id) {
-                    Some((
-                        format!(
-                            "step `{id}` runs later: a step can only use the results of earlier steps"
-                        ),
-                        None,
-                    ))
-                } else {
-                    Some((
-                        format!("there is no step with id `{id}`"),
-                        suggest(id, self.all_step_ids.as_slice()),
-                    ))
-                }
-            }
-            "item" | "index" | "attempt" if self.locals.contains(&root) => None,
-            "item" | "index" => Some((
-                format!("`{root}` is only defined in a step with `for_each`"),
-                None,
-            )),
-            "attempt" => Some((
-                "`attempt` is only defined in a step with `retry`".to_owned(),
-                None,
-            )),
-            _ if self.captured.contains(root) || is_global(root) => None,
-            _ if self.in_defaults && self.all_captured.contains(root) => None,
-            _ if self.all_captured.contains(root) => Some((
-                format!(
-                    "`{root}` is not defined yet: it is captured or set later (a step's captures exist once its response arrives)"
-                ),
-                None,
-            )),
-            _ => {
-                let mut known: Vec<String> = self.all_captured.as_slice().to_vec();
-                known.extend(RESERVED.iter().map(|s| s.to_string()));
-                let msg = if self.in_defaults {
-                    format!("`{root}` is not defined: no step of the file captures or sets it")
-                } else {
-                    format!("`{root}` is not defined: no earlier step captures or sets it")
-                };
-                Some((msg, suggest(root, &known)))
-            }
-        }
     }
 }

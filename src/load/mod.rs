@@ -1,6 +1,7 @@
 //! Load stage: workflow files on disk → validated, compiled [`Workflow`]s, or every problem
 //! found in them (not only the first), each with file, line and column.
 
+mod capture;
 mod check;
 mod data;
 pub mod discover;
@@ -8,6 +9,7 @@ pub mod keys;
 mod lowerer;
 mod request;
 mod step;
+mod templates;
 mod workflow;
 pub mod yaml;
 
