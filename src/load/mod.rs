@@ -7,6 +7,8 @@ mod data;
 pub mod discover;
 pub mod keys;
 mod lowerer;
+#[cfg(test)]
+mod mutations;
 mod request;
 mod step;
 mod templates;
@@ -204,7 +206,7 @@ mod tests {
     fn mutated_workflows_load_or_fail_with_positions() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.yaml");
-        for text in super::yaml::mutations(600) {
+        for text in super::mutations::mutations(600) {
             std::fs::write(&path, &text).unwrap();
             let mut loader = super::Loader::new();
             let loaded = loader.load(&path);

@@ -71,7 +71,7 @@ fn deep_nesting_is_refused_quickly_at_its_position() {
 /// inside the text.
 #[test]
 fn mutated_workflows_give_values_or_positioned_errors() {
-    for text in mutations(3000) {
+    for text in super::super::mutations::mutations(3000) {
         let lines = text.split(['\n', '\r']).count() as u32 + 1;
         for result in [parse(&text), parse_value(&text)] {
             if let Err((msg, pos)) = result {
