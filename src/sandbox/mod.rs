@@ -376,6 +376,7 @@ async fn stats(State(sb): State<Arc<Sandbox>>) -> axum::Json<serde_json::Value> 
         "apikeys": state.apikeys.len(),
         "service_ids": state.service_ids.len(),
         "rules": state.rules.len(),
+        "attachments": state.rules.values().map(|r| r.attachments.len()).sum::<usize>(),
         "users": state.users.keys().collect::<Vec<_>>(),
     }))
 }
