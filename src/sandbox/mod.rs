@@ -288,6 +288,7 @@ fn router(sb: Arc<Sandbox>) -> Router {
             Arc::clone(&sb),
             faults::inject,
         ))
+        .layer(axum::middleware::from_fn(fallback::shape_rejections))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&sb),
             faults::log,
