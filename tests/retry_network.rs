@@ -40,9 +40,12 @@ fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// A raw server whose first `drops` connections are closed right after the request arrives,
-/// without a response; later ones get a JSON 200. Returns its URL and the connection count.
-fn dropping_server(drops: usize) -> (String, Arc<AtomicUsize>) {
+/// A raw server: for its `n`th connection (from 1) it reads the request and writes what
+/// `answer(n)` gives, or closes the connection without a response on `None`. Returns its URL
+/// and the connection count.
+fn raw_server(
+    answer: impl Fn(usize) -> Option<String> + Send + 'static,
+) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(AtomicUsize::new(0));
@@ -53,17 +56,25 @@ fn dropping_server(drops: usize) -> (String, Arc<AtomicUsize>) {
             let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
-            if n > drops {
-                let body = format!("{{\"connection\": {n}}}");
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
+            if let Some(response) = answer(n) {
+                let _ = stream.write_all(response.as_bytes());
             }
         }
     });
     (url, seen)
+}
+
+/// The first `drops` connections are closed without a response; later ones get a JSON 200.
+fn dropping_server(drops: usize) -> (String, Arc<AtomicUsize>) {
+    raw_server(move |n| {
+        (n > drops).then(|| {
+            let body = format!("{{\"connection\": {n}}}");
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        })
+    })
 }
 
 #[test]
@@ -165,4 +176,24 @@ fn an_error_of_the_step_itself_is_not_a_network_failure() {
     assert_eq!(code, 1, "{out}");
     assert_eq!(attempts(&wf, 0), 1, "{wf}");
     assert_eq!(server.requests(), 0, "{out}");
+}
+
+#[test]
+fn a_refused_redirect_is_not_a_network_failure() {
+    // A 307 to another origin would re-send the body there: apiflow does not follow it.
+    let elsewhere = format!("http://127.0.0.1:{}/x", closed_port());
+    let (url, seen) = raw_server(move |_| {
+        Some(format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nlocation: {elsewhere}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        ))
+    });
+    let dir = Dir::new();
+    let workflow = format!(
+        "version: 1\nname: moved\nsteps:\n  - request: {{ method: POST, url: \"{url}/x\", json: {{ a: 1 }} }}\n    {RETRY}\n"
+    );
+    let (code, out, wf) = run_reported(&dir, &workflow);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("redirect not followed"), "{out}");
+    assert_eq!(attempts(&wf, 0), 1, "{wf}");
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "{out}");
 }
