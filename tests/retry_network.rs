@@ -197,3 +197,34 @@ fn a_refused_redirect_is_not_a_network_failure() {
     assert_eq!(attempts(&wf, 0), 1, "{wf}");
     assert_eq!(seen.load(Ordering::SeqCst), 1, "{out}");
 }
+
+#[test]
+fn a_body_cut_short_is_retried_and_a_malformed_response_is_not() {
+    // The first two responses promise 100 bytes and send 10 before closing.
+    let (url, seen) = raw_server(|n| {
+        Some(if n <= 2 {
+            "HTTP/1.1 200 OK\r\ncontent-length: 100\r\nconnection: close\r\n\r\n0123456789".into()
+        } else {
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".into()
+        })
+    });
+    let dir = Dir::new();
+    let workflow = format!(
+        "version: 1\nname: cut\nsteps:\n  - request: {{ url: \"{url}/x\" }}\n    {RETRY}\n    expect: {{ body: ok }}\n"
+    );
+    let (code, out, wf) = run_reported(&dir, &workflow);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(seen.load(Ordering::SeqCst), 3, "{out}");
+    assert_eq!(attempts(&wf, 0), 3, "{wf}");
+
+    // A response that is not HTTP came whole: the server is wrong, not the network.
+    let (url, seen) = raw_server(|_| Some("HTTX/9 200 OK\r\n\r\n".into()));
+    let workflow = format!(
+        "version: 1\nname: garbled\nsteps:\n  - request: {{ url: \"{url}/x\" }}\n    {RETRY}\n"
+    );
+    let (code, out, wf) = run_reported(&dir, &workflow);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("connection lost"), "{out}");
+    assert_eq!(attempts(&wf, 0), 1, "{wf}");
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "{out}");
+}

@@ -317,14 +317,37 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
         TransportError::Tls(cause)
     } else if e.is_connect() {
         TransportError::Connect(cause)
-    } else if e.is_body() || e.is_decode() {
+    } else if (e.is_body() || e.is_decode()) && dropped(e) {
         TransportError::Body(cause)
-    } else if e.is_request() {
-        // Connected, then no response: the peer closed or reset the connection.
+    } else if e.is_body() || e.is_decode() {
+        TransportError::Decode(cause)
+    } else if dropped(e) {
         TransportError::Dropped(cause)
     } else {
         TransportError::Other(cause)
     }
+}
+
+/// The connection ended early: closed before the whole message came, or reset. A response
+/// that came whole but malformed (an HTTP parse error) is not this.
+fn dropped(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+            || c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+                )
+            })
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// A handshake the TLS layer refused (a certificate not trusted, no common protocol): rustls

@@ -175,6 +175,8 @@ pub enum TransportError {
     TooLarge(u64),
     /// The connection broke while the response body was being read.
     Body(String),
+    /// The body came but cannot be decoded (a corrupt compression, a broken chunked encoding).
+    Decode(String),
     /// The connection was closed or reset before a response came.
     Dropped(String),
     Other(String),
@@ -184,7 +186,8 @@ impl TransportError {
     /// A failure of the network, which another attempt may not meet: the connection was refused
     /// or failed, timed out, or broke before or during the response. Not one: a limit or a
     /// refusal of apiflow's own (`max_body`, a redirect not followed, too many redirects), a TLS
-    /// handshake refused (a certificate not trusted fails again), a request that cannot be built.
+    /// handshake refused (a certificate not trusted fails again), a response that came whole
+    /// but malformed, a request that cannot be built.
     pub fn is_network(&self) -> bool {
         matches!(
             self,
@@ -211,6 +214,7 @@ impl std::fmt::Display for TransportError {
                 crate::size::human(*max)
             ),
             TransportError::Body(m) => write!(f, "failed to read the response body: {m}"),
+            TransportError::Decode(m) => write!(f, "failed to decode the response body: {m}"),
             TransportError::Dropped(m) => write!(f, "connection lost: {m}"),
             TransportError::Other(m) => write!(f, "request failed: {m}"),
         }
@@ -237,6 +241,7 @@ mod tests {
             TransportError::TooManyRedirects(3),
             TransportError::Redirect(m()),
             TransportError::TooLarge(16),
+            TransportError::Decode(m()),
             TransportError::Other(m()),
         ] {
             assert!(!e.is_network(), "{e}");
