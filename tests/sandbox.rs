@@ -302,6 +302,17 @@ fn injected_failures_look_like_each_service() {
     let (code, out) = run_on(&sb, steps);
     assert_eq!(code, 0, "{out}");
 
+    // A drawn 429 says when to come back, like the rate limit's.
+    let sb = SandboxProcess::start(&["--fail-rate", "1", "--fail-status", "429"]);
+    let steps = r#"  - request: { url: "{{ inputs.base }}/v1/apikeys", headers: { Transaction-Id: tx-4 } }
+    expect:
+      status: 429
+      headers: { retry-after: "1", transaction-id: tx-4 }
+      json: { '$.errors[0].code': too_many_requests, $.trace: tx-4 }
+"#;
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 0, "{out}");
+
     // By default the failures are drawn from 500, 502, 503 and 504.
     let sb = SandboxProcess::start(&["--fail-rate", "1", "--seed", "3"]);
     let steps = r#"  - for_each: "range(16)"
@@ -364,6 +375,15 @@ fn the_rate_limit_is_per_endpoint_and_caller() {
       status: 429
       headers: { retry-after: { exists: true } }
       json: { '$.errors[0].code': too_many_requests, $.trace: tx-scc }
+  - name: in IAM Identity's shape on its paths
+    for_each: "[1, 2]"
+    request: { url: "{{ inputs.base }}/v1/apikeys", headers: { Authorization: Bearer a } }
+    expect: { status: 401 }
+  - request: { url: "{{ inputs.base }}/v1/apikeys", headers: { Authorization: Bearer a, Transaction-Id: tx-id } }
+    expect:
+      status: 429
+      headers: { retry-after: { exists: true }, transaction-id: tx-id }
+      json: { '$.errors[0].code': too_many_requests, '$.errors[0].message_code': BXNIM0429E, $.status_code: "429", $.trace: tx-id }
   - name: the token endpoint's caller is the API key
     for_each: "[1, 2]"
     request:
@@ -464,6 +484,20 @@ fn latency_and_a_per_second_limit_with_retry_after() {
 }
 
 #[test]
+fn latency_spares_the_sandbox_controls() {
+    let sb = SandboxProcess::start(&["--latency", "1500ms"]);
+    let steps = r#"  - request: { url: "{{ inputs.base }}/sandbox/v1/stats" }
+    expect: { status: 200, max_duration: 1s }
+  - id: slow
+    request: { url: "{{ inputs.base }}/identity/keys" }
+    expect: { status: 200 }
+  - assert: [{ that: steps.slow.response.duration_ms >= 1500 }]
+"#;
+    let (code, out) = run_on(&sb, steps);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
 fn a_non_loopback_address_is_a_usage_error() {
     let (code, _, err) = run(&["sandbox", "--addr", "0.0.0.0:0"]);
     assert_eq!(code, 2, "{err}");
@@ -474,4 +508,81 @@ fn a_non_loopback_address_is_a_usage_error() {
     let (code, _, err) = run(&["sandbox", "--addr", "127.0.0.1:0", "--client", "nosecret"]);
     assert_eq!(code, 2, "{err}");
     assert!(!err.contains("nosecret"), "{err}");
+}
+
+/// Every string of a YAML document, and each `url`/`token_url` value, walking it whole.
+fn strings_and_urls(doc: &yaml_rust2::Yaml, strings: &mut Vec<String>, urls: &mut Vec<String>) {
+    use yaml_rust2::Yaml;
+    match doc {
+        Yaml::String(s) => strings.push(s.clone()),
+        Yaml::Array(items) => items
+            .iter()
+            .for_each(|i| strings_and_urls(i, strings, urls)),
+        Yaml::Hash(map) => {
+            for (k, v) in map {
+                if let (Some("url" | "token_url"), Some(url)) = (k.as_str(), v.as_str()) {
+                    urls.push(url.to_owned());
+                }
+                strings_and_urls(k, strings, urls);
+                strings_and_urls(v, strings, urls);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The recipes of the second round run unchanged against IBM Cloud: every URL starts at an
+/// input whose default is IBM's real host, nothing names loopback or the sandbox's own paths,
+/// and what they create is deleted in `finally`.
+#[test]
+fn the_ibm_recipes_are_not_sandbox_specific() {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let hosts = [
+        ("iam_url", "IBMCLOUD_IAM_URL", "https://iam.cloud.ibm.com"),
+        (
+            "scc_url",
+            "IBMCLOUD_SCC_URL",
+            "https://us.compliance.cloud.ibm.com",
+        ),
+    ];
+    for name in ["attach-rule.yaml", "service-id-key.yaml"] {
+        let text = std::fs::read_to_string(format!("workflows/ibm-cloud/{name}")).unwrap();
+        let docs = YamlLoader::load_from_str(&text).unwrap();
+        let doc = &docs[0];
+        let (mut strings, mut urls) = (Vec::new(), Vec::new());
+        strings_and_urls(doc, &mut strings, &mut urls);
+        for s in &strings {
+            for banned in ["127.0.0.1", "localhost", "/sandbox/", "sandbox.example"] {
+                assert!(!s.contains(banned), "{name}: {s:?} names {banned}");
+            }
+        }
+        assert!(urls.len() >= 6, "{name}: {urls:?}");
+        for url in &urls {
+            assert!(
+                url.starts_with("{{ inputs.iam_url }}/")
+                    || url.starts_with("{{ inputs.scc_url }}/"),
+                "{name}: {url}"
+            );
+        }
+        for (input, env, default) in hosts {
+            let spec = &doc["inputs"][input];
+            if urls.iter().any(|u| u.contains(&format!("inputs.{input}"))) {
+                assert_eq!(spec["env"].as_str(), Some(env), "{name}: {input}");
+                assert_eq!(spec["default"].as_str(), Some(default), "{name}: {input}");
+            }
+        }
+        let cleanup = doc["finally"].as_vec().expect("a finally section");
+        assert!(cleanup.len() >= 2, "{name}");
+        for step in cleanup {
+            assert_eq!(
+                step["request"]["method"],
+                Yaml::from_str("DELETE"),
+                "{name}"
+            );
+            assert!(
+                step["if"].as_str().is_some(),
+                "{name}: cleans up only what exists"
+            );
+        }
+    }
 }

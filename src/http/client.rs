@@ -313,14 +313,62 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
     let cause = root_cause(e);
     if e.is_timeout() {
         TransportError::Timeout(timeout)
+    } else if e.is_connect() && tls_refused(e) {
+        TransportError::Tls(cause)
     } else if e.is_connect() {
-        // Certificate problems surface here too; the innermost cause names them.
         TransportError::Connect(cause)
-    } else if e.is_body() || e.is_decode() {
+    } else if (e.is_body() || e.is_decode()) && dropped(e) {
         TransportError::Body(cause)
+    } else if e.is_body() || e.is_decode() {
+        TransportError::Decode(cause)
+    } else if dropped(e) {
+        TransportError::Dropped(cause)
     } else {
         TransportError::Other(cause)
     }
+}
+
+/// The connection ended early: closed before the whole message came, or reset. A response
+/// that came whole but malformed (an HTTP parse error) is not this.
+fn dropped(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+            || c.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                matches!(
+                    io.kind(),
+                    ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+                )
+            })
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// A handshake the TLS layer refused (a certificate not trusted, no common protocol): rustls
+/// reports it as an `InvalidData` I/O error, where a refused or reset connection has a kind
+/// of its own. The connector wraps that error in another I/O error, whose `source` skips it,
+/// so wrapped I/O errors are opened with `get_ref`.
+fn tls_refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                cause = Some(inner);
+                continue;
+            }
+        }
+        cause = c.source();
+    }
+    false
 }
 
 fn root_cause(e: &dyn std::error::Error) -> String {

@@ -173,8 +173,27 @@ pub enum TransportError {
     Redirect(String),
     /// The decoded body is larger than the bound given (`max_body`).
     TooLarge(u64),
+    /// The connection broke while the response body was being read.
     Body(String),
+    /// The body came but cannot be decoded (a corrupt compression, a broken chunked encoding).
+    Decode(String),
+    /// The connection was closed or reset before a response came.
+    Dropped(String),
     Other(String),
+}
+
+impl TransportError {
+    /// A failure of the network, which another attempt may not meet: the connection was refused
+    /// or failed, timed out, or broke before or during the response. Not one: a limit or a
+    /// refusal of apiflow's own (`max_body`, a redirect not followed, too many redirects), a TLS
+    /// handshake refused (a certificate not trusted fails again), a response that came whole
+    /// but malformed, a request that cannot be built.
+    pub fn is_network(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect(_) | Self::Timeout(_) | Self::Body(_) | Self::Dropped(_)
+        )
+    }
 }
 
 impl std::fmt::Display for TransportError {
@@ -195,6 +214,8 @@ impl std::fmt::Display for TransportError {
                 crate::size::human(*max)
             ),
             TransportError::Body(m) => write!(f, "failed to read the response body: {m}"),
+            TransportError::Decode(m) => write!(f, "failed to decode the response body: {m}"),
+            TransportError::Dropped(m) => write!(f, "connection lost: {m}"),
             TransportError::Other(m) => write!(f, "request failed: {m}"),
         }
     }
@@ -203,6 +224,29 @@ impl std::fmt::Display for TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_failures_of_the_network_are_network_failures() {
+        let m = || "m".to_owned();
+        for e in [
+            TransportError::Connect(m()),
+            TransportError::Timeout(Duration::from_secs(1)),
+            TransportError::Body(m()),
+            TransportError::Dropped(m()),
+        ] {
+            assert!(e.is_network(), "{e}");
+        }
+        for e in [
+            TransportError::Tls(m()),
+            TransportError::TooManyRedirects(3),
+            TransportError::Redirect(m()),
+            TransportError::TooLarge(16),
+            TransportError::Decode(m()),
+            TransportError::Other(m()),
+        ] {
+            assert!(!e.is_network(), "{e}");
+        }
+    }
 
     #[test]
     fn cookies_and_headers_are_found_by_name() {

@@ -51,6 +51,8 @@ pub struct Hop {
     pub response: Option<Arc<Response>>,
     /// Why this hop got no response (a timeout, a refused connection, a body too large).
     pub error: Option<String>,
+    /// The same, typed, when the transport failed (what `retry: { on: [network] }` asks).
+    pub failure: Option<TransportError>,
 }
 
 /// The hops of one `send`, the last one's response being the final response.
@@ -163,6 +165,7 @@ impl Session {
                         request,
                         response: None,
                         error: Some(error.to_string()),
+                        failure: Some(error.clone()),
                     });
                     return Err(SendError { error, exchange });
                 }
@@ -172,6 +175,7 @@ impl Session {
                 request,
                 response: Some(Arc::clone(&response)),
                 error: None,
+                failure: None,
             });
             if !policy.follow_redirects {
                 return Ok(exchange);

@@ -48,6 +48,19 @@ impl Attempt {
         }
     }
 
+    /// Whether the attempt failed because the network did (reference: `retry.on: network`):
+    /// its last hop, the step's request or a token request, got no response for a reason
+    /// `TransportError::is_network` names. Not: `max_body`, a redirect refused, an error of
+    /// the step's own (a template, a check), an interruption.
+    pub fn network_failure(&self) -> bool {
+        self.error.is_some()
+            && self
+                .exchanges
+                .last()
+                .and_then(|(_, hop)| hop.failure.as_ref())
+                .is_some_and(crate::http::TransportError::is_network)
+    }
+
     /// The final response of the step's own request (not a token request's).
     pub fn response(&self) -> Option<&Arc<Response>> {
         self.exchanges

@@ -177,13 +177,13 @@ impl WorkflowRun<'_> {
             r = self.session.send(req, policy, secrets) => Some(r),
             _ = self.interrupted() => None,
         };
-        let (mut exchange, error) = match result {
-            Some(Ok(exchange)) => (exchange, None),
-            Some(Err(e)) => (e.exchange, Some(e.error.to_string())),
-            None => (Default::default(), Some("interrupted".to_owned())),
+        let (mut exchange, error, failure) = match result {
+            Some(Ok(exchange)) => (exchange, None, None),
+            Some(Err(e)) => (e.exchange, Some(e.error.to_string()), Some(e.error)),
+            None => (Default::default(), Some("interrupted".to_owned()), None),
         };
-        // A request that got no hop recorded (a refused connection) is still reported as the
-        // request it was, with why it failed.
+        // A request that got no hop recorded (one that could not be built) is still reported
+        // as the request it was, with why it failed.
         if error.is_some() && exchange.hops.is_empty() {
             exchange.hops.push(Hop {
                 request: WireRequest {
@@ -194,6 +194,7 @@ impl WorkflowRun<'_> {
                 },
                 response: None,
                 error: error.clone(),
+                failure,
             });
         }
         for hop in &exchange.hops {

@@ -13,7 +13,7 @@ pub fn applies(on: &[RetryOn], attempt: &Attempt) -> bool {
     }
     let status = attempt.response().map(|r| r.status);
     on.iter().any(|o| match (o, status) {
-        (RetryOn::Network, None) => attempt.error.is_some(),
+        (RetryOn::Network, None) => attempt.network_failure(),
         (RetryOn::Status(code), Some(s)) => s == *code,
         (RetryOn::Class(c), Some(s)) => s / 100 == *c,
         _ => false,

@@ -2,7 +2,8 @@
 //! shape: unknown paths (404), wrong methods (405), injected faults (5xx) and rate limits (429).
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::Response;
 
 use super::{errors, transaction_id};
@@ -80,4 +81,22 @@ pub async fn method_not_allowed(req: Request) -> Response {
         StatusCode::METHOD_NOT_ALLOWED,
         &tid,
     )
+}
+
+/// Outer layer: a request the extractors refuse (a path or query that is not UTF-8, say) gets
+/// axum's plain-text 400; it is answered in the service's own shape instead, like every other
+/// error. The handlers themselves never answer in plain text.
+pub async fn shape_rejections(req: Request, next: Next) -> Response {
+    let service = Service::of(req.uri().path());
+    let tid = transaction_id(req.headers());
+    let response = next.run(req).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if plain && response.status().is_client_error() {
+        return error(service, response.status(), &tid);
+    }
+    response
 }

@@ -143,10 +143,13 @@ pub async fn inject(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) ->
     {
         let tid = transaction_id(req.headers());
         let r = fallback::error(service, status, &tid);
-        return if status == StatusCode::SERVICE_UNAVAILABLE {
-            fallback::with_retry_after(r, 1)
-        } else {
-            r
+        // A drawn 503 or 429 says when to come back, as a real one would; the other statuses
+        // carry no Retry-After, so a client's backoff is what a test of them exercises.
+        return match status {
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
+                fallback::with_retry_after(r, 1)
+            }
+            _ => r,
         };
     }
     next.run(req).await

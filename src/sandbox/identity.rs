@@ -241,8 +241,10 @@ pub async fn list(
     };
     let mut body =
         json!({ "offset": offset, "limit": pagesize, "first": link(None), "apikeys": page });
-    if offset + pagesize < matching.len() {
-        body["next"] = Value::from(link(Some(offset + pagesize)));
+    // A page token is the caller's text: past the end it is an empty page, never an overflow.
+    let next = offset.saturating_add(pagesize);
+    if next < matching.len() {
+        body["next"] = Value::from(link(Some(next)));
     }
     if offset > 0 {
         body["previous"] = Value::from(link(Some(offset.saturating_sub(pagesize))));

@@ -288,6 +288,7 @@ fn router(sb: Arc<Sandbox>) -> Router {
             Arc::clone(&sb),
             faults::inject,
         ))
+        .layer(axum::middleware::from_fn(fallback::shape_rejections))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&sb),
             faults::log,
@@ -376,6 +377,7 @@ async fn stats(State(sb): State<Arc<Sandbox>>) -> axum::Json<serde_json::Value> 
         "apikeys": state.apikeys.len(),
         "service_ids": state.service_ids.len(),
         "rules": state.rules.len(),
+        "attachments": state.rules.values().map(|r| r.attachments.len()).sum::<usize>(),
         "users": state.users.keys().collect::<Vec<_>>(),
     }))
 }

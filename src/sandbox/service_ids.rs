@@ -247,8 +247,10 @@ pub async fn list(
     if offset > 0 {
         body["previous"] = Value::from(link(Some(offset.saturating_sub(pagesize))));
     }
-    if offset + pagesize < matching.len() {
-        body["next"] = Value::from(link(Some(offset + pagesize)));
+    // A page token is the caller's text: past the end it is an empty page, never an overflow.
+    let next = offset.saturating_add(pagesize);
+    if next < matching.len() {
+        body["next"] = Value::from(link(Some(next)));
     }
     body["serviceids"] = Value::from(page);
     errors::with_tid(StatusCode::OK, body, &tid)

@@ -12,7 +12,7 @@ import sys
 import traceback
 
 from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
-from ibm_cloud_sdk_core import ApiException
+from ibm_cloud_sdk_core import ApiException, get_query_param
 from ibm_platform_services import IamIdentityV1
 from ibm_platform_services.iam_identity_v1 import (
     ApiKey,
@@ -328,6 +328,39 @@ def run(url, key):
                 assert e.code == 404, e
 
     check("IamIdentityV1 creates, reads, lists, updates, locks and deletes service IDs and their keys", service_id_lifecycle)
+
+    def paging_and_stored_values():
+        account = state["account_id"]
+        robots = [
+            ServiceId.from_dict(iam.create_service_id(account_id=account, name=f"sdk-page-{n}").get_result())
+            for n in range(3)
+        ]
+        for r in robots:
+            key = ApiKey.from_dict(iam.create_api_key(name=f"{r.name}-key", iam_id=r.iam_id, account_id=account, store_value=True).get_result())
+            # A service ID's key created with store_value shows its value again.
+            assert ApiKey.from_dict(iam.get_api_key(id=key.id).get_result()).apikey == key.apikey
+        # Page one at a time, as IBM's own tests do: the token comes from the `next` link.
+        paged = {}
+        for list_page, items in (
+            (lambda size, token: ServiceIdList.from_dict(iam.list_service_ids(account_id=account, pagesize=size, pagetoken=token).get_result()), "serviceids"),
+            (lambda size, token: ApiKeyList.from_dict(iam.list_api_keys(account_id=account, pagesize=size, pagetoken=token).get_result()), "apikeys"),
+        ):
+            seen, token = [], None
+            while True:
+                page = list_page(1, token)
+                seen.extend(item.id for item in getattr(page, items))
+                if not page.next:
+                    break
+                token = get_query_param(page.next, "pagetoken")
+                assert len(seen) < 100, "the pages never end"
+            everything = [item.id for item in getattr(list_page(100, None), items)]
+            assert seen == everything and len(everything) >= 4, (seen, everything)
+            paged[items] = seen
+        assert {r.id for r in robots} <= set(paged["serviceids"]), paged
+        for r in robots:
+            assert iam.delete_service_id(id=r.id).get_status_code() == 204
+
+    check("IamIdentityV1 pages service IDs and API keys by the token of `next`, and stored key values", paging_and_stored_values)
 
 
 if __name__ == "__main__":
