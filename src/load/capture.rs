@@ -26,6 +26,8 @@ impl Lowerer<'_> {
             }
             self.names.captured.push(name);
         }
+        // Kept for the whole run: no spare capacity.
+        out.shrink_to_fit();
         out
     }
 

@@ -148,6 +148,8 @@ impl Lowerer<'_> {
                 }
             }
         }
+        // Kept for the whole run: no spare capacity.
+        checks.shrink_to_fit();
         checks
     }
 

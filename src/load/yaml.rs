@@ -182,6 +182,16 @@ impl Mapping {
     pub fn get_mapping(&self, key: &str) -> Option<&Mapping> {
         self.get_node(key).and_then(Node::as_mapping)
     }
+
+    /// The items of the sequence under `key`, taken out (the key stays, with an empty list):
+    /// the caller owns them and can free each one as soon as it is lowered, so a large file's
+    /// tree shrinks while its model grows instead of both being held at once.
+    pub fn take_sequence_items(&mut self, key: &str) -> Option<Vec<Node>> {
+        self.entries.iter_mut().find_map(|(k, v)| match v {
+            Node::Sequence(seq) if k.as_str() == key => Some(std::mem::take(&mut seq.items)),
+            _ => None,
+        })
+    }
 }
 
 fn to_pos(m: &Marker) -> Pos {
