@@ -110,7 +110,7 @@ impl Lowerer<'_> {
 
     pub(super) fn sequence<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Node]> {
         match node.as_sequence() {
-            Some(seq) => Some(seq.as_slice()),
+            Some(seq) => Some(seq),
             None => {
                 let d = self.error(yaml::pos(node), format!("{what} must be a list"));
                 d.help = Some("start each item with `- `".into());
