@@ -166,7 +166,7 @@ impl Lowerer<'_> {
         if let Some(id) = &id {
             self.names.step_ids.push(id.clone());
         }
-        let retry = retry_node.and_then(|n| self.retry(n));
+        let retry = retry_node.and_then(|n| self.retry(n)).map(Box::new);
         self.names.locals = saved_locals;
         Some(Step {
             id,

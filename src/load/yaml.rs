@@ -218,15 +218,18 @@ fn to_pos(m: &Marker) -> Pos {
     )
 }
 
-/// A container being filled while its events arrive.
+/// A container being filled while its events arrive. Its children so far are the tail of a
+/// stack shared by every open container (from `start`), and are moved into an allocation of
+/// exactly their number when it closes: one allocation per container, none grown or shrunk
+/// (mimalloc keeps a shrunk block whole when the new size is at least half the old one).
 enum Open {
     Seq {
         pos: Pos,
-        items: Vec<Node>,
+        start: usize,
     },
     Map {
         pos: Pos,
-        entries: Vec<(Scalar, Node)>,
+        start: usize,
         key: Option<Scalar>,
         /// The keys so far, once the mapping is too long to search them one by one.
         seen: Option<HashSet<CompactString>>,
@@ -242,6 +245,8 @@ pub fn parse(text: &str) -> Result<Node, (String, Pos)> {
 fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String, Pos)> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Open> = Vec::new();
+    let mut items: Vec<Node> = Vec::new();
+    let mut entries: Vec<(Scalar, Node)> = Vec::new();
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             // The scanner counts flow nesting (`[[[`) in a byte and stops at 255 levels.
@@ -280,28 +285,27 @@ fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String
                 stack.push(match event {
                     Event::SequenceStart(..) => Open::Seq {
                         pos,
-                        items: Vec::new(),
+                        start: items.len(),
                     },
                     _ => Open::Map {
                         pos,
-                        entries: Vec::new(),
+                        start: entries.len(),
                         key: None,
                         seen: None,
                     },
                 });
                 continue;
             }
-            // Exact capacity (a boxed slice): a large file has tens of thousands of small
-            // containers, and the doubling growth of each would otherwise stay allocated while
-            // the file is lowered.
+            // Exact size (a boxed slice): a large file has tens of thousands of small
+            // containers, all held while the file is lowered.
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Open::Seq { pos, items }) => Node::Sequence(Sequence {
+                Some(Open::Seq { pos, start }) => Node::Sequence(Sequence {
                     pos,
-                    items: items.into_boxed_slice(),
+                    items: items.drain(start..).collect(),
                 }),
-                Some(Open::Map { pos, entries, .. }) => Node::Mapping(Mapping {
+                Some(Open::Map { pos, start, .. }) => Node::Mapping(Mapping {
                     pos,
-                    entries: entries.into_boxed_slice(),
+                    entries: entries.drain(start..).collect(),
                 }),
                 None => return Err(("invalid YAML: unbalanced document".to_owned(), pos)),
             },
@@ -317,16 +321,16 @@ fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String
                     _ => Ok(node),
                 };
             }
-            Some(Open::Seq { items, .. }) => items.push(node),
+            Some(Open::Seq { .. }) => items.push(node),
             Some(Open::Map {
-                entries, key, seen, ..
+                start, key, seen, ..
             }) => match key.take() {
                 Some(k) => entries.push((k, node)),
                 None => {
                     let Node::Scalar(k) = node else {
                         unreachable!("containers as keys are refused at their start")
                     };
-                    if is_duplicate(entries, seen, &k) {
+                    if is_duplicate(&entries[*start..], seen, &k) {
                         return Err((format!("duplicate key `{}`", k.as_str()), k.pos()));
                     }
                     *key = Some(k);
