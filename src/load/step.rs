@@ -31,9 +31,9 @@ impl Lowerer<'_> {
         for step in steps {
             for key in ["capture", "set"] {
                 if let Some(map) = step.as_mapping().and_then(|m| m.get_mapping(key)) {
-                    self.names
-                        .all_captured
-                        .extend(map.keys().map(|k| k.as_str().to_owned()));
+                    for k in map.keys() {
+                        self.names.all_captured.push_str(k.as_str());
+                    }
                 }
             }
             let Some(id) = step.as_mapping().and_then(|m| m.get_scalar("id")) else {
