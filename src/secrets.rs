@@ -136,11 +136,19 @@ impl Redactor {
         }
     }
 
-    fn with_matcher<T>(&self, f: impl FnOnce(Option<&AhoCorasick>, usize) -> T) -> T {
+    /// Calls `f` with the matcher, the number of patterns and the length of the shortest
+    /// (a text shorter than that holds no secret: most texts of a record are).
+    fn with_matcher<T>(&self, f: impl FnOnce(Option<&AhoCorasick>, usize, usize) -> T) -> T {
+        // Once built, the patterns are sorted longest first.
+        let shortest = |s: &State| s.patterns.last().map_or(usize::MAX, String::len);
         {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
             if !state.dirty {
-                return f(state.matcher.as_ref(), state.patterns.len());
+                return f(
+                    state.matcher.as_ref(),
+                    state.patterns.len(),
+                    shortest(&state),
+                );
             }
         }
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
@@ -157,20 +165,28 @@ impl Redactor {
                 .ok();
             state.dirty = false;
         }
-        f(state.matcher.as_ref(), state.patterns.len())
+        f(
+            state.matcher.as_ref(),
+            state.patterns.len(),
+            shortest(&state),
+        )
     }
 
     /// The text with every secret replaced by a mask.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        self.with_matcher(|m, n| match m {
-            Some(m) if m.is_match(text) => Cow::Owned(m.replace_all(text, &vec![MASK; n])),
+        self.with_matcher(|m, n, shortest| match m {
+            Some(m) if text.len() >= shortest && m.is_match(text) => {
+                Cow::Owned(m.replace_all(text, &vec![MASK; n]))
+            }
             _ => Cow::Borrowed(text),
         })
     }
 
     /// Whether the text holds any registered secret (in any of its forms).
     pub fn holds_secret(&self, text: &str) -> bool {
-        self.with_matcher(|m, _| m.is_some_and(|m| m.is_match(text)))
+        self.with_matcher(|m, _, shortest| {
+            text.len() >= shortest && m.is_some_and(|m| m.is_match(text))
+        })
     }
 }
 
@@ -350,6 +366,17 @@ mod tests {
         assert!(!r.redact("line: DDDDEEEE").contains("DDDDEEEE"));
         assert!(r.holds_secret("x AAAABBBBCCCC y"));
         assert!(!r.holds_secret("nothing"));
+    }
+
+    #[test]
+    fn a_text_as_long_as_the_shortest_form_is_still_searched() {
+        let r = Redactor::new();
+        r.add("Bearer abcdef123456");
+        // The credential alone (12 bytes) is among the forms: exactly that long is masked.
+        assert_eq!(r.redact("abcdef123456"), MASK);
+        assert_eq!(r.redact("abcdef12345"), "abcdef12345");
+        assert!(r.holds_secret("abcdef123456"));
+        assert!(!r.holds_secret("short"));
     }
 
     #[test]

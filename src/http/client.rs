@@ -2,7 +2,7 @@
 //! first use and reused by every request of the run. It sends exactly one request per call
 //! (redirects are the session's job) and reads the response body up to a bound.
 
-use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ const ACCEPT_ENCODING: &str = "gzip, deflate, br";
 
 /// The settings a pool is built from. `https` is part of the key so that a run that only
 /// speaks plain HTTP never builds a TLS configuration (no certificate store is read).
-#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 struct PoolKey {
     https: bool,
     verify_tls: bool,
@@ -29,7 +29,9 @@ struct PoolKey {
 
 #[derive(Default)]
 pub struct HttpClient {
-    clients: Mutex<HashMap<PoolKey, reqwest::Client>>,
+    /// A handful at most (one per TLS setting and scheme): scanned, not hashed, so that the
+    /// lookup every request makes neither clones a path nor runs SipHash.
+    clients: Mutex<Vec<(PoolKey, reqwest::Client)>>,
 }
 
 impl HttpClient {
@@ -38,32 +40,36 @@ impl HttpClient {
     }
 
     fn client(&self, t: &Transport, https: bool) -> Result<reqwest::Client, TransportError> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let found = clients.iter().find(|(k, _)| {
+            k.https == https && k.verify_tls == t.verify_tls && k.ca_file == t.ca_file
+        });
+        if let Some((_, c)) = found {
+            return Ok(c.clone());
+        }
         let key = PoolKey {
             https,
             verify_tls: t.verify_tls,
             ca_file: t.ca_file.clone(),
         };
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = clients.get(&key) {
-            return Ok(c.clone());
-        }
         let client = build(&key)?;
-        clients.insert(key, client.clone());
+        clients.push((key, client.clone()));
         Ok(client)
     }
 
-    /// Sends one request (no redirect is followed) and reads its body, decoded, up to
-    /// `max_body` bytes. Once the request could be built, it is returned as it went on the
-    /// wire, with the response or why none came.
+    /// Sends one request (no redirect is followed) with `cookie` as its last header, and
+    /// reads its body, decoded, up to `max_body` bytes. Once the request could be built, it
+    /// is returned as it went on the wire, with the response or why none came.
     pub async fn send(
         &self,
         req: &PreparedRequest,
+        cookie: Option<&str>,
         max_body: u64,
     ) -> Result<(WireRequest, Result<Response, TransportError>), TransportError> {
         let timeout = req.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let built = async {
             let client = self.client(&req.transport, req.url.scheme() == "https")?;
-            let (request, wire) = build_request(&client, req).await?;
+            let (request, wire) = build_request(&client, req, cookie).await?;
             Ok::<_, TransportError>((client, request, wire))
         };
         let (client, request, wire) = built.await?;
@@ -90,12 +96,16 @@ impl HttpClient {
 async fn build_request(
     client: &reqwest::Client,
     req: &PreparedRequest,
+    cookie: Option<&str>,
 ) -> Result<(reqwest::Request, WireRequest), TransportError> {
     let method = reqwest::Method::from_bytes(req.method.as_bytes())
         .map_err(|_| TransportError::Other(format!("invalid HTTP method `{}`", req.method)))?;
     let mut builder = client.request(method, req.url.clone());
     for (name, value) in &req.headers {
         builder = builder.header(name.as_str(), value.as_str());
+    }
+    if let Some(cookie) = cookie {
+        builder = builder.header("Cookie", cookie);
     }
     let has = |name: &str| {
         req.headers
@@ -140,7 +150,13 @@ async fn build_request(
     let mut headers: Vec<(String, String)> = Vec::with_capacity(request.headers().len() + 5);
     if let Some(host) = req.url.host_str() {
         let host = match req.url.port() {
-            Some(p) => format!("{host}:{p}"),
+            Some(p) => {
+                let mut s = String::with_capacity(host.len() + 6);
+                s.push_str(host);
+                // Infallible: writing to a String.
+                let _ = write!(s, ":{p}");
+                s
+            }
             None => host.to_owned(),
         };
         headers.push(("host".into(), host));
@@ -231,7 +247,7 @@ async fn read_response(
     started: Instant,
 ) -> Result<Response, TransportError> {
     let status = response.status().as_u16();
-    let version = format!("{:?}", response.version());
+    let version = version_text(response.version());
     let headers: Vec<(String, String)> = response
         .headers()
         .iter()
@@ -260,6 +276,20 @@ async fn read_response(
         body,
         started.elapsed(),
     ))
+}
+
+/// The version as `http::Version`'s `Debug` writes it (what records have always shown).
+/// Spelled out for the versions there are: `format!` costs ~500 instructions a response.
+fn version_text(v: reqwest::Version) -> String {
+    let known = match v {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_11 => "HTTP/1.1",
+        reqwest::Version::HTTP_2 => "HTTP/2.0",
+        reqwest::Version::HTTP_3 => "HTTP/3.0",
+        _ => return format!("{v:?}"),
+    };
+    known.to_owned()
 }
 
 fn guess_type(path: &std::path::Path, given: &Option<String>) -> String {

@@ -2,6 +2,7 @@
 //! redirects followed here (not inside the client) so that every hop is seen, recorded,
 //! cookie-jarred and stripped of credentials when it leaves the origin.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use super::jar::{Jar, register_value};
@@ -133,28 +134,42 @@ impl Session {
         policy: &SendPolicy,
         secrets: &Redactor,
     ) -> Result<Exchange, SendError> {
-        let mut current = req.clone();
-        redirect::take_userinfo(&mut current.url, &mut current.headers, secrets);
+        // The request is copied only when this send must change it (userinfo in its URL,
+        // its own `Cookie` header) or a redirect makes a new one: a plain request goes out as
+        // the step prepared it.
+        let mut current = Cow::Borrowed(req);
+        if has_userinfo(&req.url) {
+            let owned = current.to_mut();
+            redirect::take_userinfo(&mut owned.url, &mut owned.headers, secrets);
+        }
         // The request's own cookies (`request.cookies`, a `Cookie` header) are merged with
         // the jar's on every hop that stays on the first origin; they win on the same name.
-        let own_cookies = take_cookie_pairs(&mut current.headers);
-        let origin = current.url.origin();
+        let own_cookies = if has_cookie_header(&current.headers) {
+            take_cookie_pairs(&mut current.to_mut().headers)
+        } else {
+            Vec::new()
+        };
         let max_redirects = policy.max_redirects.min(redirect::MAX_REDIRECTS_CAP);
         let mut exchange = Exchange::default();
+        // The first hop's origin, known once a redirect needs it.
+        let mut origin = None;
         let mut left_origin = false;
         loop {
-            let mut hop = current.clone();
-            if !left_origin {
+            let cookie = if left_origin {
+                None
+            } else {
                 let jar = if self.cookies_enabled && policy.send_jar_cookies {
-                    self.lock_jar().request_pairs(&hop.url)
+                    self.lock_jar().request_pairs(&current.url)
                 } else {
                     Vec::new()
                 };
-                if let Some(cookie) = cookie_header(jar, &own_cookies) {
-                    hop.headers.push(("Cookie".into(), cookie));
-                }
-            }
-            let (request, result) = match self.client.send(&hop, policy.max_body).await {
+                cookie_header(jar, &own_cookies)
+            };
+            let sent = self
+                .client
+                .send(&current, cookie.as_deref(), policy.max_body)
+                .await;
+            let (request, result) = match sent {
                 Ok(sent) => sent,
                 Err(error) => return Err(SendError { error, exchange }),
             };
@@ -170,7 +185,7 @@ impl Session {
                     return Err(SendError { error, exchange });
                 }
             };
-            self.take_cookies(&hop.url, &response, secrets);
+            self.take_cookies(&current.url, &response, secrets);
             exchange.hops.push(Hop {
                 request,
                 response: Some(Arc::clone(&response)),
@@ -195,8 +210,9 @@ impl Session {
                             exchange,
                         });
                     }
-                    left_origin |= next.url.origin() != origin;
-                    current = next;
+                    let first = origin.get_or_insert_with(|| current.url.origin());
+                    left_origin |= next.url.origin() != *first;
+                    current = Cow::Owned(next);
                 }
                 Err(error) => return Err(SendError { error, exchange }),
             }
@@ -218,6 +234,16 @@ impl Session {
                 .store(url, response.header_all("set-cookie"));
         }
     }
+}
+
+fn has_userinfo(url: &url::Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+fn has_cookie_header(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("cookie"))
 }
 
 /// Removes the request's `Cookie` headers, returning their `name=value` pairs.

@@ -75,7 +75,7 @@ pub fn prepare(
         AuthSpec::Bearer(token) => {
             let token = token.render(ctx).map_err(at("auth"))?;
             secrets.add(&token);
-            headers.push(("Authorization".into(), format!("Bearer {token}")));
+            headers.push(("Authorization".into(), bearer(&token)));
         }
         AuthSpec::Basic { username, password } => {
             let username = username.render(ctx).map_err(at("auth"))?;
@@ -200,6 +200,13 @@ pub fn basic_header(username: &str, password: &str, secrets: &Redactor) -> Strin
 pub fn set_bearer(req: &mut PreparedRequest, token: &str) {
     req.headers
         .retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
-    req.headers
-        .push(("Authorization".into(), format!("Bearer {token}")));
+    req.headers.push(("Authorization".into(), bearer(token)));
+}
+
+/// `Bearer TOKEN`, built without the formatting machinery (once per step).
+fn bearer(token: &str) -> String {
+    let mut value = String::with_capacity(7 + token.len());
+    value.push_str("Bearer ");
+    value.push_str(token);
+    value
 }

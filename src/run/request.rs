@@ -41,7 +41,7 @@ impl WorkflowRun<'_> {
             }
         };
         let mut attempt = Attempt {
-            request_line: Some(format!("{} {}", req.method, req.url)),
+            request_line: Some(request_line(&req.method, req.url.as_str())),
             ..Attempt::default()
         };
         let provider = match &r.spec.auth {
@@ -274,6 +274,15 @@ impl WorkflowRun<'_> {
         self.ctx.secrets.add(&token);
         Ok(token)
     }
+}
+
+/// `GET https://…`, without the formatting machinery (once per step).
+fn request_line(method: &str, url: &str) -> String {
+    let mut line = String::with_capacity(method.len() + 1 + url.len());
+    line.push_str(method);
+    line.push(' ');
+    line.push_str(url);
+    line
 }
 
 /// Values a response carries that are secrets by their place: sensitive headers, token fields.
