@@ -147,8 +147,13 @@ impl Redactor {
         if state.dirty {
             // Longest first, so a whole secret wins over any fragment of it.
             state.patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+            // A contiguous NFA, not the DFA the crate picks for up to 100 patterns: each new
+            // secret rebuilds the matcher, and for 10 secrets (54 forms) the DFA took 1.2 ms
+            // to build against 0.17 ms, while searching text that holds no secret (the
+            // prefilter's work either way) took the same 0.9 µs per 4 KB.
             state.matcher = AhoCorasick::builder()
                 .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&state.patterns)
                 .ok();
             state.dirty = false;
@@ -354,6 +359,15 @@ mod tests {
         r.add_value(&serde_json::json!({"a": {"b": ["leafvalue1"]}, "n": 123456789}));
         assert!(!r.redact("leafvalue1 and 123456789").contains("leafvalue1"));
         assert!(!r.redact("123456789").contains("123456789"));
+    }
+
+    #[test]
+    fn the_matcher_is_the_one_cheap_to_rebuild() {
+        let r = Redactor::new();
+        r.add("a-secret-value-0123");
+        let kind = r.with_matcher(|m, _| m.map(AhoCorasick::kind));
+        assert_eq!(kind, Some(aho_corasick::AhoCorasickKind::ContiguousNFA));
+        assert_eq!(r.redact("x a-secret-value-0123 y"), format!("x {MASK} y"));
     }
 
     #[test]
