@@ -182,6 +182,12 @@ impl Redactor {
         })
     }
 
+    /// Whether a text of `len` bytes could hold a secret (it is at least as long as the
+    /// shortest registered form): lets a caller skip writing out a text only to redact it.
+    pub fn could_hold(&self, len: usize) -> bool {
+        self.with_matcher(|m, _, shortest| m.is_some() && len >= shortest)
+    }
+
     /// Whether the text holds any registered secret (in any of its forms).
     pub fn holds_secret(&self, text: &str) -> bool {
         self.with_matcher(|m, _, shortest| {
@@ -377,6 +383,9 @@ mod tests {
         assert_eq!(r.redact("abcdef12345"), "abcdef12345");
         assert!(r.holds_secret("abcdef123456"));
         assert!(!r.holds_secret("short"));
+        assert!(r.could_hold(12));
+        assert!(!r.could_hold(11));
+        assert!(!Redactor::new().could_hold(1000));
     }
 
     #[test]
