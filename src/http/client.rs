@@ -210,6 +210,11 @@ fn build(key: &PoolKey) -> Result<reqwest::Client, TransportError> {
         .referer(false)
         .pool_idle_timeout(Duration::from_secs(30))
         .tcp_nodelay(true);
+    if !proxy_in_env() {
+        // The system proxy matcher then matches nothing, yet costs ~1,300 instructions a
+        // request to ask (callgrind): leave it out.
+        builder = builder.no_proxy();
+    }
     if !key.https {
         // Plain HTTP only: an empty root store, so no system certificate is loaded. The
         // session picks a pool per hop, so an https hop never uses this one.
@@ -233,6 +238,22 @@ fn build(key: &PoolKey) -> Result<reqwest::Client, TransportError> {
     builder
         .build()
         .map_err(|e| TransportError::Other(root_cause(&e)))
+}
+
+/// Whether the environment names a proxy the way reqwest's system proxy matcher reads it
+/// (`ALL_PROXY`, `HTTP_PROXY`, `HTTPS_PROXY`, upper or lower case, not empty). Without one,
+/// that matcher sends every request direct, as `no_proxy` does.
+fn proxy_in_env() -> bool {
+    [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 /// Status, headers, and the body decoded and bounded: a gzip bomb or an endless chunked body
