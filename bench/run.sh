@@ -9,7 +9,8 @@
 #
 # Sections: steps (per step, start-up, RSS: floor / apiflow / hurl), instr (callgrind
 # instruction counts), memory (N=500 and N=10,000: run and validate), jobs (--jobs 1 vs 8),
-# sandbox (token endpoint under wrk).
+# sandbox (token endpoint under wrk), micro (criterion micro-benchmarks of the hot paths,
+# benches/hot_paths.rs; about two minutes).
 #
 # Needs (Debian): nginx-light hyperfine time valgrind wrk python3. Hurl: `cargo install hurl
 # --version 8.0.1 --locked` (needs libcurl4-openssl-dev libxml2-dev pkg-config libclang-dev).
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 N=${N:-500}
 RUNS=${RUNS:-15}
 PORT=${PORT:-18080}
-SECTIONS=${SECTIONS:-steps instr memory jobs sandbox}
+SECTIONS=${SECTIONS:-steps instr memory jobs sandbox micro}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 work=$(mktemp -d)
@@ -136,4 +137,13 @@ LUA
 ticks = $after - $before; n = $n; hz = $(getconf CLK_TCK)
 per = ticks / hz / n * 1000
 print(f'sandbox CPU per token: {per:.3f} ms; one RSA-2048 signature (openssl): {$sign:.3f} ms; ratio {per / $sign:.2f}')"
+fi
+
+if want micro; then
+  echo
+  echo "## micro-benchmarks (criterion, benches/hot_paths.rs): median and its 95% interval"
+  echo
+  export CRITERION_HOME="$work/criterion"
+  cargo bench --quiet --bench hot_paths >"$work/micro.log" 2>&1 || { cat "$work/micro.log" >&2; exit 1; }
+  python3 bench/criterion_table.py "$CRITERION_HOME"
 fi

@@ -15,7 +15,9 @@ impl Lowerer<'_> {
             );
             return Vec::new();
         };
-        let mut out = Vec::new();
+        // Sized up front: mimalloc keeps a shrunk block whole, so `shrink_to_fit` alone
+        // would leave the doubling growth allocated for the whole run.
+        let mut out = Vec::with_capacity(map.len());
         for (key, spec) in map.iter() {
             let Some(name) = self.define_name(key, "capture") else {
                 continue;
@@ -26,6 +28,8 @@ impl Lowerer<'_> {
             }
             self.names.captured.push(name);
         }
+        // Kept for the whole run: no spare capacity.
+        out.shrink_to_fit();
         out
     }
 

@@ -18,7 +18,18 @@ impl Lowerer<'_> {
         let Some(f) = self.fields(node, "`expect`", keys::EXPECT) else {
             return Vec::new();
         };
-        let mut checks = Vec::new();
+        // Sized up front (one check per key, or per entry of the keys that hold a mapping):
+        // mimalloc keeps a shrunk block whole, so `shrink_to_fit` alone would leave the
+        // doubling growth allocated for the whole run.
+        let most = f
+            .map
+            .iter()
+            .map(|(k, v)| match (k.as_str(), v.as_mapping()) {
+                ("headers" | "cookies" | "json" | "xpath", Some(m)) => m.len(),
+                _ => 1,
+            })
+            .sum();
+        let mut checks = Vec::with_capacity(most);
         // Checks keep the order they were written in.
         for (key, value) in f.map.iter() {
             let pos = yaml::scalar_pos(key);
@@ -148,6 +159,8 @@ impl Lowerer<'_> {
                 }
             }
         }
+        // Kept for the whole run: no spare capacity.
+        checks.shrink_to_fit();
         checks
     }
 

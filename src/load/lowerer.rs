@@ -42,8 +42,17 @@ pub(super) struct NameList {
 
 impl NameList {
     pub fn push(&mut self, name: String) {
-        if self.set.insert(name.clone()) {
+        // Most pushes repeat a name (every step captures `item_id`): no copy for those.
+        if !self.set.contains(&name) {
+            self.set.insert(name.clone());
             self.order.push(name);
+        }
+    }
+
+    /// As [`Self::push`], copying the name only when it is new.
+    pub fn push_str(&mut self, name: &str) {
+        if !self.set.contains(name) {
+            self.push(name.to_owned());
         }
     }
 

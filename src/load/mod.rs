@@ -154,7 +154,7 @@ impl Loader {
             step: None,
             warnings: Vec::new(),
         };
-        let workflow = lowerer.workflow(&root);
+        let workflow = lowerer.workflow(root);
         let mut warnings = std::mem::take(&mut lowerer.warnings);
         let mut errors = std::mem::take(&mut lowerer.errors);
         warnings.sort_by_key(|d| d.loc.as_ref().map(|l| l.pos));

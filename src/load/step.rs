@@ -31,9 +31,9 @@ impl Lowerer<'_> {
         for step in steps {
             for key in ["capture", "set"] {
                 if let Some(map) = step.as_mapping().and_then(|m| m.get_mapping(key)) {
-                    self.names
-                        .all_captured
-                        .extend(map.keys().map(|k| k.as_str().to_owned()));
+                    for k in map.keys() {
+                        self.names.all_captured.push_str(k.as_str());
+                    }
                 }
             }
             let Some(id) = step.as_mapping().and_then(|m| m.get_scalar("id")) else {
@@ -52,15 +52,18 @@ impl Lowerer<'_> {
         self.names.all_step_ids = seen.into_iter().map(|(s, _)| s).collect();
     }
 
+    /// Lowers the steps in order, freeing each one's nodes once it is lowered.
     pub(super) fn steps(
         &mut self,
-        nodes: &[Node],
+        nodes: Vec<Node>,
         defaults: &PartialRequest,
     ) -> Vec<crate::model::Step> {
-        nodes
-            .iter()
-            .filter_map(|n| self.step(n, defaults))
-            .collect()
+        // Exact capacity: `filter_map` gives no size hint, and doubling growth would leave up
+        // to half of a large file's step array unused for the whole run.
+        let mut steps = Vec::with_capacity(nodes.len());
+        steps.extend(nodes.into_iter().filter_map(|n| self.step(&n, defaults)));
+        steps.shrink_to_fit();
+        steps
     }
 
     fn step(&mut self, node: &Node, defaults: &PartialRequest) -> Option<Step> {
@@ -163,7 +166,7 @@ impl Lowerer<'_> {
         if let Some(id) = &id {
             self.names.step_ids.push(id.clone());
         }
-        let retry = retry_node.and_then(|n| self.retry(n));
+        let retry = retry_node.and_then(|n| self.retry(n)).map(Box::new);
         self.names.locals = saved_locals;
         Some(Step {
             id,

@@ -53,9 +53,7 @@ impl Lowerer<'_> {
             Node::Scalar(s) => {
                 let pos = yaml::scalar_pos(s);
                 if !crate::template::compiled::has_markup(s.as_str()) {
-                    return Some(ValueTemplate::Lit(crate::template::to_value(
-                        yaml::scalar_to_json(s),
-                    )));
+                    return Some(ValueTemplate::Lit(literal(s)));
                 }
                 match ValueTemplate::compile_str(s.as_str(), pos) {
                     Ok(t) => {
@@ -154,6 +152,24 @@ impl Lowerer<'_> {
     }
 }
 
+/// A scalar without markup as a template value: what `to_value(scalar_to_json(s))` gives,
+/// without a pass through serde (two expected values per step of a typical file).
+fn literal(s: &yaml::Scalar) -> minijinja::Value {
+    use serde_json::Value as J;
+    match yaml::scalar_to_json(s) {
+        J::Null => minijinja::Value::from(()),
+        J::Bool(b) => minijinja::Value::from(b),
+        // As serde_json serializes a number: u64, else i64, else f64.
+        J::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => minijinja::Value::from(u),
+            (None, Some(i), _) => minijinja::Value::from(i),
+            (None, None, f) => minijinja::Value::from(f.unwrap_or(f64::NAN)),
+        },
+        J::String(text) => minijinja::Value::from(text),
+        other => crate::template::to_value(other),
+    }
+}
+
 impl Names {
     /// Why `name` (a dotted path such as `steps.token.response`) cannot be defined, if so.
     fn problem(&self, name: &str) -> Option<(String, Option<String>)> {
@@ -230,6 +246,28 @@ impl Names {
                 };
                 Some((msg, suggest(root, &known)))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal;
+    use crate::load::yaml;
+
+    /// The direct conversion gives what the serde path gives: same kind, same text.
+    #[test]
+    fn literals_match_the_serde_conversion() {
+        let text = "a: [200, -3, 18446744073709551615, 1.5, 1e3, true, FALSE, ~, null, '', x, '200', \"true\", .inf, 0x1F, 00]";
+        let root = yaml::parse(text).unwrap();
+        let list = root.as_mapping().unwrap().get_sequence("a").unwrap();
+        for node in list.iter() {
+            let s = node.as_scalar().unwrap();
+            let fast = literal(s);
+            let slow = crate::template::to_value(yaml::scalar_to_json(s));
+            assert_eq!(fast.kind(), slow.kind(), "{}", s.as_str());
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{}", s.as_str());
+            assert_eq!(fast, slow, "{}", s.as_str());
         }
     }
 }

@@ -12,8 +12,17 @@ use crate::model::{AuthProvider, ClientAuth, InputDecl, VarDecl, Workflow};
 use crate::source::Pos;
 
 impl Lowerer<'_> {
-    pub(super) fn workflow(&mut self, root: &Node) -> Option<Workflow> {
-        let top = self.fields(root, "the workflow", keys::TOP)?;
+    pub(super) fn workflow(&mut self, mut root: Node) -> Option<Workflow> {
+        // The steps are taken out of the tree so that each one's nodes are freed as soon as
+        // it is lowered (a 10,000-step file's tree is as large as its model).
+        let (step_items, finally_items) = match &mut root {
+            Node::Mapping(m) => (
+                m.take_sequence_items("steps"),
+                m.take_sequence_items("finally"),
+            ),
+            _ => (None, None),
+        };
+        let top = self.fields(&root, "the workflow", keys::TOP)?;
         let start = Pos::new(1, 1);
 
         match self.required(&top, "version", "the workflow", start) {
@@ -53,15 +62,17 @@ impl Lowerer<'_> {
             .and_then(|n| self.bool(n, "`cookies`"))
             .unwrap_or(true);
 
-        let step_nodes = self.required(&top, "steps", "the workflow", start);
-        let step_seq = step_nodes.and_then(|n| self.sequence(n, "`steps`"));
-        let finally_seq = top
-            .get("finally")
-            .and_then(|n| self.sequence(n, "`finally`"));
+        // Only checked here: the items themselves were taken out above.
+        if let Some(n) = self.required(&top, "steps", "the workflow", start) {
+            self.sequence(n, "`steps`");
+        }
+        if let Some(n) = top.get("finally") {
+            self.sequence(n, "`finally`");
+        }
         self.collect_step_ids(
-            step_seq
+            step_items
                 .iter()
-                .chain(finally_seq.iter())
+                .chain(finally_items.iter())
                 .flat_map(|s| s.iter()),
         );
         // After the ids and captured names are known: defaults may use any of them.
@@ -74,8 +85,8 @@ impl Lowerer<'_> {
         self.names.in_defaults = false;
         self.step = None;
 
-        let steps = self.steps(step_seq.unwrap_or(&[]), &defaults);
-        let finally = self.steps(finally_seq.unwrap_or(&[]), &defaults);
+        let steps = self.steps(step_items.unwrap_or_default(), &defaults);
+        let finally = self.steps(finally_items.unwrap_or_default(), &defaults);
 
         let outputs = match top.get("outputs") {
             Some(n) => self.outputs(n),
@@ -99,7 +110,7 @@ impl Lowerer<'_> {
 
     pub(super) fn sequence<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Node]> {
         match node.as_sequence() {
-            Some(seq) => Some(seq.as_slice()),
+            Some(seq) => Some(seq),
             None => {
                 let d = self.error(yaml::pos(node), format!("{what} must be a list"));
                 d.help = Some("start each item with `- `".into());

@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::ops::Deref;
 
+use compact_str::CompactString;
 use serde_json::Value;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -32,31 +33,39 @@ pub enum Node {
 
 /// A scalar: its text, where it starts, and whether it was plain (unquoted, not a block), the
 /// only kind that may be read as a number, boolean or null.
+///
+/// A 10,000-step file has about 130,000 scalars, nearly all short keys and values: the text
+/// is a `CompactString`, which keeps up to 24 bytes inline instead of in an allocation of its
+/// own, and the plain flag is the top bit of the stored column, so a scalar is 32 bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar {
-    value: String,
-    pos: Pos,
-    may_coerce: bool,
+    value: CompactString,
+    line: u32,
+    /// The column, with [`PLAIN`] set when the scalar may be typed.
+    column: u32,
 }
+
+/// The bit of [`Scalar::column`] that records a plain scalar.
+const PLAIN: u32 = 1 << 31;
 
 /// A list of nodes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sequence {
     pos: Pos,
-    items: Vec<Node>,
+    items: Box<[Node]>,
 }
 
 /// A mapping with string keys, in file order, without duplicate keys.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mapping {
     pos: Pos,
-    entries: Vec<(Scalar, Node)>,
+    entries: Box<[(Scalar, Node)]>,
 }
 
 impl Node {
     pub fn pos(&self) -> Pos {
         match self {
-            Node::Scalar(s) => s.pos,
+            Node::Scalar(s) => s.pos(),
             Node::Sequence(s) => s.pos,
             Node::Mapping(m) => m.pos,
         }
@@ -86,10 +95,15 @@ impl Node {
 
 impl Scalar {
     pub fn new(value: impl Into<String>, pos: Pos, may_coerce: bool) -> Self {
+        let mut value: String = value.into();
+        // A long text keeps its buffer: without its spare capacity.
+        if value.len() > 24 {
+            value.shrink_to_fit();
+        }
         Self {
-            value: value.into(),
-            pos,
-            may_coerce,
+            value: CompactString::from(value),
+            line: pos.line,
+            column: pos.column.min(PLAIN - 1) | if may_coerce { PLAIN } else { 0 },
         }
     }
 
@@ -98,20 +112,20 @@ impl Scalar {
     }
 
     pub fn pos(&self) -> Pos {
-        self.pos
+        Pos::new(self.line, self.column & !PLAIN)
     }
 
     /// Whether the scalar was plain, so that `200` is a number and `true` a boolean.
     pub fn may_coerce(&self) -> bool {
-        self.may_coerce
+        self.column & PLAIN != 0
     }
 
     /// `true`/`false` (YAML 1.2 core schema spellings) of a plain scalar.
     pub fn as_bool(&self) -> Option<bool> {
-        if !self.may_coerce {
+        if !self.may_coerce() {
             return None;
         }
-        match self.value.as_str() {
+        match self.as_str() {
             "true" | "True" | "TRUE" => Some(true),
             "false" | "False" | "FALSE" => Some(false),
             _ => None,
@@ -133,8 +147,8 @@ impl Sequence {
 }
 
 impl Deref for Sequence {
-    type Target = Vec<Node>;
-    fn deref(&self) -> &Vec<Node> {
+    type Target = [Node];
+    fn deref(&self) -> &[Node] {
         &self.items
     }
 }
@@ -182,6 +196,18 @@ impl Mapping {
     pub fn get_mapping(&self, key: &str) -> Option<&Mapping> {
         self.get_node(key).and_then(Node::as_mapping)
     }
+
+    /// The items of the sequence under `key`, taken out (the key stays, with an empty list):
+    /// the caller owns them and can free each one as soon as it is lowered, so a large file's
+    /// tree shrinks while its model grows instead of both being held at once.
+    pub fn take_sequence_items(&mut self, key: &str) -> Option<Vec<Node>> {
+        self.entries.iter_mut().find_map(|(k, v)| match v {
+            Node::Sequence(seq) if k.as_str() == key => {
+                Some(std::mem::take(&mut seq.items).into_vec())
+            }
+            _ => None,
+        })
+    }
 }
 
 fn to_pos(m: &Marker) -> Pos {
@@ -192,13 +218,21 @@ fn to_pos(m: &Marker) -> Pos {
     )
 }
 
-/// A container being filled while its events arrive.
+/// A container being filled while its events arrive. Its children so far are the tail of a
+/// stack shared by every open container (from `start`), and are moved into an allocation of
+/// exactly their number when it closes: one allocation per container, none grown or shrunk
+/// (mimalloc keeps a shrunk block whole when the new size is at least half the old one).
 enum Open {
-    Seq(Sequence),
+    Seq {
+        pos: Pos,
+        start: usize,
+    },
     Map {
-        map: Mapping,
+        pos: Pos,
+        start: usize,
         key: Option<Scalar>,
-        seen: HashSet<String>,
+        /// The keys so far, once the mapping is too long to search them one by one.
+        seen: Option<HashSet<CompactString>>,
     },
 }
 
@@ -211,6 +245,8 @@ pub fn parse(text: &str) -> Result<Node, (String, Pos)> {
 fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String, Pos)> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Open> = Vec::new();
+    let mut items: Vec<Node> = Vec::new();
+    let mut entries: Vec<(Scalar, Node)> = Vec::new();
     loop {
         let (event, mark) = parser.next_token().map_err(|e| {
             // The scanner counts flow nesting (`[[[`) in a byte and stops at 255 levels.
@@ -226,17 +262,17 @@ fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String
             Event::StreamEnd | Event::DocumentEnd => {
                 return Ok(Node::Mapping(Mapping {
                     pos,
-                    entries: Vec::new(),
+                    entries: Box::default(),
                 }));
             }
             Event::Alias(_) => return Err((no_anchors(), pos)),
             Event::Scalar(value, style, anchor, tag) => {
                 refuse_anchor_or_tag(anchor, tag.is_some(), pos)?;
-                Node::Scalar(Scalar {
+                Node::Scalar(Scalar::new(
                     value,
                     pos,
-                    may_coerce: matches!(style, TScalarStyle::Plain),
-                })
+                    matches!(style, TScalarStyle::Plain),
+                ))
             }
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 refuse_anchor_or_tag(anchor, tag.is_some(), pos)?;
@@ -247,32 +283,30 @@ fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String
                     return Err((too_deep(), pos));
                 }
                 stack.push(match event {
-                    Event::SequenceStart(..) => Open::Seq(Sequence {
+                    Event::SequenceStart(..) => Open::Seq {
                         pos,
-                        items: Vec::new(),
-                    }),
+                        start: items.len(),
+                    },
                     _ => Open::Map {
-                        map: Mapping {
-                            pos,
-                            entries: Vec::new(),
-                        },
+                        pos,
+                        start: entries.len(),
                         key: None,
-                        seen: HashSet::new(),
+                        seen: None,
                     },
                 });
                 continue;
             }
-            // Exact capacity: a large file has tens of thousands of small containers, and the
-            // doubling growth of each would otherwise stay allocated while the file is lowered.
+            // Exact size (a boxed slice): a large file has tens of thousands of small
+            // containers, all held while the file is lowered.
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Open::Seq(mut seq)) => {
-                    seq.items.shrink_to_fit();
-                    Node::Sequence(seq)
-                }
-                Some(Open::Map { mut map, .. }) => {
-                    map.entries.shrink_to_fit();
-                    Node::Mapping(map)
-                }
+                Some(Open::Seq { pos, start }) => Node::Sequence(Sequence {
+                    pos,
+                    items: items.drain(start..).collect(),
+                }),
+                Some(Open::Map { pos, start, .. }) => Node::Mapping(Mapping {
+                    pos,
+                    entries: entries.drain(start..).collect(),
+                }),
                 None => return Err(("invalid YAML: unbalanced document".to_owned(), pos)),
             },
         };
@@ -287,21 +321,48 @@ fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String
                     _ => Ok(node),
                 };
             }
-            Some(Open::Seq(seq)) => seq.items.push(node),
-            Some(Open::Map { map, key, seen }) => match key.take() {
-                Some(k) => map.entries.push((k, node)),
+            Some(Open::Seq { .. }) => items.push(node),
+            Some(Open::Map {
+                start, key, seen, ..
+            }) => match key.take() {
+                Some(k) => entries.push((k, node)),
                 None => {
                     let Node::Scalar(k) = node else {
                         unreachable!("containers as keys are refused at their start")
                     };
-                    if !seen.insert(k.value.clone()) {
-                        return Err((format!("duplicate key `{}`", k.value), k.pos));
+                    if is_duplicate(&entries[*start..], seen, &k) {
+                        return Err((format!("duplicate key `{}`", k.as_str()), k.pos()));
                     }
                     *key = Some(k);
                 }
             },
         }
     }
+}
+
+/// Whether `key` is already among the keys of a mapping being read (whose last value is
+/// complete). Most mappings have
+/// a handful of keys, searched in place; a long one gets a set (built once), so that a hostile
+/// mapping of 100,000 keys is not searched quadratically.
+fn is_duplicate(
+    entries: &[(Scalar, Node)],
+    seen: &mut Option<HashSet<CompactString>>,
+    key: &Scalar,
+) -> bool {
+    const SEARCHED_IN_PLACE: usize = 16;
+    if let Some(set) = seen {
+        return !set.insert(key.value.clone());
+    }
+    if entries.iter().any(|(k, _)| k.value == key.value) {
+        return true;
+    }
+    if entries.len() >= SEARCHED_IN_PLACE {
+        let mut set: HashSet<CompactString> =
+            entries.iter().map(|(k, _)| k.value.clone()).collect();
+        set.insert(key.value.clone());
+        *seen = Some(set);
+    }
+    false
 }
 
 fn too_deep() -> String {
@@ -335,7 +396,7 @@ pub fn pos(node: &Node) -> Pos {
 }
 
 pub fn scalar_pos(s: &Scalar) -> Pos {
-    s.pos
+    s.pos()
 }
 
 /// A YAML scalar as JSON, following the YAML 1.2 core schema for plain scalars; a quoted

@@ -81,3 +81,37 @@ fn mutated_workflows_give_values_or_positioned_errors() {
         }
     }
 }
+
+#[test]
+fn duplicate_keys_are_found_in_short_and_long_mappings() {
+    for n in [2, 15, 16, 17, 40] {
+        let mut text: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
+        assert!(parse(&text).is_ok(), "{n} distinct keys");
+        for dup in [0, n / 2, n - 1] {
+            let mut with_dup = text.clone();
+            with_dup.push_str(&format!("k{dup}: again\n"));
+            let (msg, pos) = parse(&with_dup).unwrap_err();
+            assert!(msg.contains(&format!("duplicate key `k{dup}`")), "{msg}");
+            assert_eq!(pos, Pos::new(n as u32 + 1, 1));
+        }
+        text.clear();
+    }
+}
+
+#[test]
+fn scalars_keep_text_position_and_plainness() {
+    let long = "x".repeat(100);
+    let node = parse(&format!("a: 'q'\nb: {long}\nc: 7\n")).unwrap();
+    let map = node.as_mapping().unwrap();
+    let a = map.get_scalar("a").unwrap();
+    assert_eq!(
+        (a.as_str(), a.pos(), a.may_coerce()),
+        ("q", Pos::new(1, 4), false)
+    );
+    let b = map.get_scalar("b").unwrap();
+    assert_eq!(
+        (b.as_str(), b.pos(), b.may_coerce()),
+        (long.as_str(), Pos::new(2, 4), true)
+    );
+    assert!(std::mem::size_of::<Scalar>() <= 32);
+}

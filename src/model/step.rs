@@ -15,7 +15,8 @@ pub struct Step {
     pub action: Action,
     pub condition: Option<Expr>,
     pub for_each: Option<ForEach>,
-    pub retry: Option<Retry>,
+    /// Boxed: few steps retry, and every step of a large file is held for the whole run.
+    pub retry: Option<Box<Retry>>,
     pub timeout: Option<Duration>,
     pub continue_on_error: bool,
 }

@@ -54,10 +54,21 @@ impl GithubAnnotations {
     }
 }
 
+/// GitHub's escapes for `%`, CR and LF; every other control character (an escape sequence a
+/// server put in a header or body) becomes U+FFFD, as on the terminal and in the HTML report.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn escape_property(s: &str) -> String {
@@ -153,6 +164,15 @@ mod tests {
         assert_eq!(
             line,
             "::error file=a%2Cb%3Ac.yaml,line=3,col=5,title=t%3A x::50%25%0Anext\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_do_not_reach_the_log() {
+        let line = annotation("w.yaml", 1, 1, "t\x1b]0;x\x07", "a\x1b[2Jb\tc\r\u{9b}");
+        assert_eq!(
+            line,
+            "::error file=w.yaml,line=1,col=1,title=t\u{fffd}]0;x\u{fffd}::a\u{fffd}[2Jb\tc%0D\u{fffd}\n"
         );
     }
 }

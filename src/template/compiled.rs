@@ -70,7 +70,11 @@ pub enum ValueTemplate {
 
 /// Does this string contain template markup at all?
 pub fn has_markup(s: &str) -> bool {
-    s.contains("{{") || s.contains("{%") || s.contains("{#")
+    // One pass (every string field of a file is asked this once when it is loaded).
+    let b = s.as_bytes();
+    b.iter()
+        .enumerate()
+        .any(|(i, &c)| c == b'{' && matches!(b.get(i + 1), Some(b'{' | b'%' | b'#')))
 }
 
 /// The inner expression when `s` is exactly one `{{ expression }}`.

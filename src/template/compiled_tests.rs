@@ -59,3 +59,22 @@ fn syntax_errors_are_reported_at_compile_time() {
     assert!(Text::compile("{{ a + }}", Pos::default()).is_err());
     assert!(Expr::compile("a ==", Pos::default()).is_err());
 }
+
+#[test]
+fn markup_is_found_in_one_pass() {
+    use super::has_markup;
+    for (text, want) in [
+        ("{{ x }}", true),
+        ("a{%if%}", true),
+        ("{# c #}", true),
+        ("{ x }", false),
+        ("{", false),
+        ("x{", false),
+        ("{x{{", true),
+        ("plain", false),
+        ("", false),
+        ("é{{", true),
+    ] {
+        assert_eq!(has_markup(text), want, "{text:?}");
+    }
+}
