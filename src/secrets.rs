@@ -9,9 +9,11 @@
 use std::borrow::Cow;
 use std::sync::{Arc, RwLock};
 
-use aho_corasick::AhoCorasick;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+
+mod matcher;
+use matcher::Matcher;
 
 pub const MASK: &str = "••••••";
 
@@ -86,7 +88,7 @@ struct State {
     seen: std::collections::HashSet<String>,
     /// Rebuilt lazily, on the first redaction after a registration: registering the secrets
     /// of a step costs one build, not one per value.
-    matcher: Option<AhoCorasick>,
+    matcher: Option<Matcher>,
     dirty: bool,
 }
 
@@ -138,7 +140,7 @@ impl Redactor {
 
     /// Calls `f` with the matcher, the number of patterns and the length of the shortest
     /// (a text shorter than that holds no secret: most texts of a record are).
-    fn with_matcher<T>(&self, f: impl FnOnce(Option<&AhoCorasick>, usize, usize) -> T) -> T {
+    fn with_matcher<T>(&self, f: impl FnOnce(Option<&Matcher>, usize, usize) -> T) -> T {
         // Once built, the patterns are sorted longest first.
         let shortest = |s: &State| s.patterns.last().map_or(usize::MAX, String::len);
         {
@@ -155,16 +157,7 @@ impl Redactor {
         if state.dirty {
             // Longest first, so a whole secret wins over any fragment of it.
             state.patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
-            // A contiguous NFA, not the DFA the crate picks for up to 100 patterns: each new
-            // secret rebuilds the matcher, and for 10 secrets (54 forms) the DFA took 1.2 ms
-            // to build against 0.17 ms (benches/hot_paths.rs), and about 1 M instructions for a
-            // single token (a third of a 1-step run's start-up, callgrind), while searching text
-            // that holds no secret (the prefilter's work either way) took the same 0.9 µs per 4 KB.
-            state.matcher = AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(&state.patterns)
-                .ok();
+            state.matcher = Matcher::build(&state.patterns);
             state.dirty = false;
         }
         f(
@@ -176,12 +169,18 @@ impl Redactor {
 
     /// The text with every secret replaced by a mask.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        self.with_matcher(|m, n, shortest| match m {
+        self.with_matcher(|m, _, shortest| match m {
             Some(m) if text.len() >= shortest && m.is_match(text) => {
-                Cow::Owned(m.replace_all(text, &vec![MASK; n]))
+                Cow::Owned(m.replace_all(text, MASK))
             }
             _ => Cow::Borrowed(text),
         })
+    }
+
+    /// Whether a text of `len` bytes could hold a secret (it is at least as long as the
+    /// shortest registered form): lets a caller skip writing out a text only to redact it.
+    pub fn could_hold(&self, len: usize) -> bool {
+        self.with_matcher(|m, _, shortest| m.is_some() && len >= shortest)
     }
 
     /// Whether the text holds any registered secret (in any of its forms).
@@ -371,6 +370,46 @@ mod tests {
     }
 
     #[test]
+    fn the_packed_searcher_and_the_nfa_mask_the_same() {
+        let r = Redactor::new();
+        r.add("Bearer abcdef123456");
+        r.add("s3cr3t/Key+with spaces&more");
+        r.add("é-secret-ü");
+        let state = r.state.read().unwrap();
+        let mut patterns = state.patterns.clone();
+        patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        let packed = Matcher::build(&patterns).unwrap();
+        assert!(
+            matches!(packed, Matcher::Packed(_)),
+            "Teddy is there on x86_64"
+        );
+        let nfa = Matcher::nfa(&patterns).unwrap();
+        for text in [
+            "no secret here",
+            "abcdef123456",
+            "x abcdef123456 y abcdef123456",
+            "Authorization: Bearer abcdef123456",
+            "q=s3cr3t%2FKey%2Bwith%20spaces%26more&é-secret-ü!",
+            "ééé é-secret-ü",
+        ] {
+            assert_eq!(packed.is_match(text), nfa.is_match(text), "{text}");
+            assert_eq!(
+                packed.replace_all(text, MASK),
+                nfa.replace_all(text, MASK),
+                "{text}"
+            );
+        }
+        // Many patterns: Teddy declines, the NFA answers.
+        let many: Vec<String> = (0..500).map(|i| format!("secret-number-{i:04}")).collect();
+        let m = Matcher::build(&many).unwrap();
+        assert!(matches!(m, Matcher::Nfa(_)));
+        assert_eq!(
+            m.replace_all("a secret-number-0042 b", MASK),
+            format!("a {MASK} b")
+        );
+    }
+
+    #[test]
     fn a_text_as_long_as_the_shortest_form_is_still_searched() {
         let r = Redactor::new();
         r.add("Bearer abcdef123456");
@@ -379,6 +418,9 @@ mod tests {
         assert_eq!(r.redact("abcdef12345"), "abcdef12345");
         assert!(r.holds_secret("abcdef123456"));
         assert!(!r.holds_secret("short"));
+        assert!(r.could_hold(12));
+        assert!(!r.could_hold(11));
+        assert!(!Redactor::new().could_hold(1000));
     }
 
     #[test]

@@ -34,6 +34,35 @@ pub fn hop(hop: &Hop, purpose: Option<&str>, secrets: &Redactor, detail: Detail)
     }
 }
 
+/// [`hop`] for a hop the caller owns: a summary's method and URL are moved, not copied.
+pub fn hop_owned(
+    hop: Hop,
+    purpose: Option<String>,
+    secrets: &Redactor,
+    detail: Detail,
+) -> HopRecord {
+    let response = hop
+        .response
+        .as_deref()
+        .map(|r| response(r, secrets, detail));
+    let error = hop.error.map(|e| text_owned(e, secrets));
+    let request = match detail {
+        Detail::Summary => RequestRecord {
+            url: text_owned(hop.request.url.into(), secrets),
+            method: hop.request.method,
+            headers: Vec::new(),
+            body: None,
+        },
+        Detail::Full => request(&hop.request, secrets, detail),
+    };
+    HopRecord {
+        purpose,
+        request,
+        response,
+        error,
+    }
+}
+
 pub fn request(req: &WireRequest, secrets: &Redactor, detail: Detail) -> RequestRecord {
     let url = secrets.redact(req.url.as_str()).into_owned();
     if detail == Detail::Summary {
@@ -209,6 +238,44 @@ fn looks_binary(bytes: &[u8]) -> bool {
     head.contains(&0) || std::str::from_utf8(head).is_err() && std::str::from_utf8(bytes).is_err()
 }
 
+/// The longest text an integer is written as (`-9223372036854775808`, `u64::MAX`).
+const MAX_INTEGER_TEXT: usize = 20;
+
+/// [`json`] for a value the caller owns: strings that hold no secret are kept, not copied.
+pub fn json_owned(value: serde_json::Value, secrets: &Redactor) -> serde_json::Value {
+    use serde_json::Value as V;
+    match value {
+        V::String(s) => V::String(text_owned(s, secrets)),
+        V::Array(items) => V::Array(items.into_iter().map(|v| json_owned(v, secrets)).collect()),
+        V::Object(map) => V::Object(
+            map.into_iter()
+                .map(|(k, v)| (text_owned(k, secrets), json_owned(v, secrets)))
+                .collect(),
+        ),
+        // An integer too short to hold any secret is not written out to be searched.
+        V::Number(n) if (n.is_i64() || n.is_u64()) && !secrets.could_hold(MAX_INTEGER_TEXT) => {
+            V::Number(n)
+        }
+        V::Number(n) => {
+            let text = n.to_string();
+            match secrets.redact(&text) {
+                std::borrow::Cow::Borrowed(_) => V::Number(n),
+                std::borrow::Cow::Owned(masked) => V::String(masked),
+            }
+        }
+        V::Bool(_) | V::Null => value,
+    }
+}
+
+/// The text redacted, itself when it holds no secret.
+pub fn text_owned(text: String, secrets: &Redactor) -> String {
+    let masked = match secrets.redact(&text) {
+        std::borrow::Cow::Owned(masked) => Some(masked),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    masked.unwrap_or(text)
+}
+
 /// A JSON value with every string (keys included) passed through the redactor.
 pub fn json(value: &serde_json::Value, secrets: &Redactor) -> serde_json::Value {
     use serde_json::Value as V;
@@ -220,6 +287,9 @@ pub fn json(value: &serde_json::Value, secrets: &Redactor) -> serde_json::Value 
                 .map(|(k, v)| (secrets.redact(k).into_owned(), json(v, secrets)))
                 .collect(),
         ),
+        V::Number(n) if (n.is_i64() || n.is_u64()) && !secrets.could_hold(MAX_INTEGER_TEXT) => {
+            value.clone()
+        }
         // A number may be a secret too (a PIN): compare its text.
         V::Number(n) => {
             let text = n.to_string();
@@ -272,6 +342,22 @@ mod tests {
     fn cut_respects_character_boundaries() {
         assert_eq!(cut("ééé", 3), ("é", 4));
         assert_eq!(cut("abc", 10), ("abc", 0));
+    }
+
+    #[test]
+    fn owned_json_is_redacted_like_borrowed_json() {
+        let s = Redactor::new();
+        s.add("hunter22");
+        s.add("31415926");
+        let v = serde_json::json!({"hunter22": ["a hunter22 b", 1, 31415926, 2.5], "k": "v"});
+        assert_eq!(json_owned(v.clone(), &s), json(&v, &s));
+        let r = json_owned(v, &s).to_string();
+        assert!(!r.contains("hunter22") && !r.contains("31415926"), "{r}");
+        // A long secret: short integers are left as they are, without being searched.
+        let long = Redactor::new();
+        long.add("a-secret-longer-than-twenty-bytes");
+        let n = serde_json::json!([200, -1, u64::MAX]);
+        assert_eq!(json_owned(n.clone(), &long), n);
     }
 
     #[test]

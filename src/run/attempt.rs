@@ -74,19 +74,19 @@ impl Attempt {
     pub fn finish(self, n: u32, secrets: &Redactor, detail: Detail) -> AttemptRecord {
         let status = self.status();
         let redact_check = |mut c: CheckRecord| {
-            c.expected = build::json(&c.expected, secrets);
-            c.actual = c.actual.map(|a| build::json(&a, secrets));
-            c.message = c.message.map(|m| secrets.redact(&m).into_owned());
+            c.expected = build::json_owned(c.expected, secrets);
+            c.actual = c.actual.map(|a| build::json_owned(a, secrets));
+            c.message = c.message.map(|m| build::text_owned(m, secrets));
             c
         };
         let mut exchanges: Vec<_> = self
             .exchanges
-            .iter()
-            .map(|(purpose, hop)| build::hop(hop, purpose.as_deref(), secrets, detail))
+            .into_iter()
+            .map(|(purpose, hop)| build::hop_owned(hop, purpose, secrets, detail))
             .collect();
         for (i, error) in self.hop_errors {
             if let Some(hop) = exchanges.get_mut(i) {
-                hop.error = Some(secrets.redact(&error).into_owned());
+                hop.error = Some(build::text_owned(error, secrets));
             }
         }
         AttemptRecord {
@@ -102,14 +102,14 @@ impl Attempt {
                     value: if secret {
                         serde_json::Value::String(MASK.into())
                     } else {
-                        build::json(&value, secrets)
+                        build::json_owned(value, secrets)
                     },
                     name,
                     secret,
                 })
                 .collect(),
             error: self.error.map(|e| ErrorRecord {
-                message: secrets.redact(&e.message).into_owned(),
+                message: build::text_owned(e.message, secrets),
                 location: e.location,
             }),
             included: self.included,

@@ -307,7 +307,9 @@ impl<'a> WorkflowRun<'a> {
 fn referenced_steps(text: &str) -> Option<std::collections::HashSet<String>> {
     let mut ids = std::collections::HashSet::new();
     let mut rest = text;
-    while let Some(at) = rest.find("steps") {
+    // memchr's vectorised search: `str::find` cost ~4 instructions a byte of the file.
+    let finder = memchr::memmem::Finder::new("steps");
+    while let Some(at) = finder.find(rest.as_bytes()) {
         let before = rest[..at].chars().next_back();
         let after = &rest[at + 5..];
         rest = after;
