@@ -46,10 +46,14 @@ const KEPT_TEMPLATES: usize = 1024;
 
 /// Distinct template texts compiled so far by this process.
 static COMPILED_TEMPLATES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Distinct expressions compiled so far (an expression costs what a template does).
+static COMPILED_EXPRESSIONS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 
 struct CompiledExpr {
     source: String,
-    expr: Expression<'static, 'static>,
+    /// `None` past the first [`KEPT_TEMPLATES`] distinct expressions, as for templates.
+    expr: Option<Expression<'static, 'static>>,
     names: Vec<String>,
 }
 
@@ -175,9 +179,11 @@ impl Expr {
             .compile_expression_owned(source.to_owned())
             .map_err(|e| syntax_error(&e))?;
         let names = sorted_names(expr.undeclared_variables(true));
+        let kept = COMPILED_EXPRESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            < KEPT_TEMPLATES;
         let compiled = Arc::new(CompiledExpr {
             source: source.to_owned(),
-            expr,
+            expr: kept.then_some(expr),
             names,
         });
         cache.insert(source.to_owned(), Arc::clone(&compiled));
@@ -195,7 +201,18 @@ impl Expr {
     /// Evaluates the expression; an undefined result is an error naming what was undefined.
     pub fn eval(&self, ctx: &Value) -> Result<Value, RenderError> {
         let c = &self.compiled;
-        match bounded(&c.source, self.pos, || c.expr.eval(ctx))? {
+        let result = match &c.expr {
+            Some(expr) => bounded(&c.source, self.pos, || expr.eval(ctx))?,
+            None => {
+                // It compiled at load time, so this does not fail; if it did, it is an error.
+                let expr = ENV.compile_expression(&c.source).map_err(|e| RenderError {
+                    message: syntax_error(&e),
+                    pos: self.pos,
+                })?;
+                bounded(&c.source, self.pos, || expr.eval(ctx))?
+            }
+        };
+        match result {
             Ok(v) if v.is_undefined() => Err(RenderError {
                 message: explain_undefined(&c.source, &c.names, ctx),
                 pos: self.pos,
