@@ -41,15 +41,21 @@ struct CompiledTemplate {
 /// per compiled template (room for 256 instructions and 128 line records, never shrunk), so a
 /// 10,000-step file whose steps each have their own URL template (`{{ inputs.base }}/items/7`)
 /// held 110 MiB. Past this many, a template is compiled at load (to check it and find its
-/// names) and dropped, and compiled again when rendered (about 8 k instructions).
-const KEPT_TEMPLATES: usize = 1024;
+/// names) and dropped, and compiled again when rendered (about 6 k instructions). 256 (about
+/// 3 MiB, and as much for expressions) keeps a 10,000-step file of distinct URL templates under
+/// the 40 MiB of issue 14; the templates a file shares (`{{ token }}`) come first and stay.
+const KEPT_TEMPLATES: usize = 256;
 
 /// Distinct template texts compiled so far by this process.
 static COMPILED_TEMPLATES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Distinct expressions compiled so far (an expression costs what a template does).
+static COMPILED_EXPRESSIONS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 
 struct CompiledExpr {
     source: String,
-    expr: Expression<'static, 'static>,
+    /// `None` past the first [`KEPT_TEMPLATES`] distinct expressions, as for templates.
+    expr: Option<Expression<'static, 'static>>,
     names: Vec<String>,
 }
 
@@ -175,9 +181,11 @@ impl Expr {
             .compile_expression_owned(source.to_owned())
             .map_err(|e| syntax_error(&e))?;
         let names = sorted_names(expr.undeclared_variables(true));
+        let kept = COMPILED_EXPRESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            < KEPT_TEMPLATES;
         let compiled = Arc::new(CompiledExpr {
             source: source.to_owned(),
-            expr,
+            expr: kept.then_some(expr),
             names,
         });
         cache.insert(source.to_owned(), Arc::clone(&compiled));
@@ -195,7 +203,18 @@ impl Expr {
     /// Evaluates the expression; an undefined result is an error naming what was undefined.
     pub fn eval(&self, ctx: &Value) -> Result<Value, RenderError> {
         let c = &self.compiled;
-        match bounded(&c.source, self.pos, || c.expr.eval(ctx))? {
+        let result = match &c.expr {
+            Some(expr) => bounded(&c.source, self.pos, || expr.eval(ctx))?,
+            None => {
+                // It compiled at load time, so this does not fail; if it did, it is an error.
+                let expr = ENV.compile_expression(&c.source).map_err(|e| RenderError {
+                    message: syntax_error(&e),
+                    pos: self.pos,
+                })?;
+                bounded(&c.source, self.pos, || expr.eval(ctx))?
+            }
+        };
+        match result {
             Ok(v) if v.is_undefined() => Err(RenderError {
                 message: explain_undefined(&c.source, &c.names, ctx),
                 pos: self.pos,
