@@ -44,7 +44,7 @@ fn closed_port() -> u16 {
 /// `answer(n)` gives, or closes the connection without a response on `None`. Returns its URL
 /// and the connection count.
 fn raw_server(
-    answer: impl Fn(usize) -> Option<String> + Send + 'static,
+    answer: impl Fn(usize) -> Option<Vec<u8>> + Send + 'static,
 ) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -57,7 +57,7 @@ fn raw_server(
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
             if let Some(response) = answer(n) {
-                let _ = stream.write_all(response.as_bytes());
+                let _ = stream.write_all(&response);
             }
         }
     });
@@ -73,6 +73,7 @@ fn dropping_server(drops: usize) -> (String, Arc<AtomicUsize>) {
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             )
+            .into_bytes()
         })
     })
 }
@@ -152,6 +153,16 @@ fn a_timeout_and_an_unreachable_token_endpoint_are_network_failures() {
     assert_eq!(code, 1, "{out}");
     assert_eq!(attempts(&wf, 0), 3, "{wf}");
 
+    // The step's own `timeout` cutting the request off counts the same.
+    let workflow = format!(
+        "version: 1\nname: slow-step\nsteps:\n  - request: {{ url: \"{}/slow/2000\" }}\n    timeout: 100ms\n    {RETRY}\n",
+        server.url
+    );
+    let (code, out, wf) = run_reported(&dir, &workflow);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("its `timeout`"), "{out}");
+    assert_eq!(attempts(&wf, 0), 3, "{wf}");
+
     let token_url = format!("http://127.0.0.1:{}/token", closed_port());
     let workflow = format!(
         "version: 1\nname: token\nauth:\n  p:\n    token_url: \"{token_url}\"\n    grant_type: client_credentials\nsteps:\n  - request: {{ url: \"{}/echo/t\", auth: p }}\n    {RETRY}\n",
@@ -183,9 +194,12 @@ fn a_refused_redirect_is_not_a_network_failure() {
     // A 307 to another origin would re-send the body there: apiflow does not follow it.
     let elsewhere = format!("http://127.0.0.1:{}/x", closed_port());
     let (url, seen) = raw_server(move |_| {
-        Some(format!(
-            "HTTP/1.1 307 Temporary Redirect\r\nlocation: {elsewhere}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-        ))
+        Some(
+            format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nlocation: {elsewhere}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            )
+            .into_bytes(),
+        )
     });
     let dir = Dir::new();
     let workflow = format!(
@@ -222,6 +236,34 @@ fn a_body_cut_short_is_retried_and_a_malformed_response_is_not() {
     let workflow = format!(
         "version: 1\nname: garbled\nsteps:\n  - request: {{ url: \"{url}/x\" }}\n    {RETRY}\n"
     );
+    let (code, out, wf) = run_reported(&dir, &workflow);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("connection lost"), "{out}");
+    assert_eq!(attempts(&wf, 0), 1, "{wf}");
+    assert_eq!(seen.load(Ordering::SeqCst), 1, "{out}");
+}
+
+#[test]
+fn a_truncated_compressed_body_is_not_a_network_failure() {
+    // The HTTP message is complete (its content-length is right); the gzip stream inside it is
+    // cut. The decoder reports an unexpected end, which is the server's fault, not the
+    // network's: no retry.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&[b'x'; 4096]).unwrap();
+    let mut payload = gz.finish().unwrap();
+    payload.truncate(payload.len() / 2);
+    let (url, seen) = raw_server(move |_| {
+        let mut response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            payload.len()
+        )
+        .into_bytes();
+        response.extend_from_slice(&payload);
+        Some(response)
+    });
+    let dir = Dir::new();
+    let workflow =
+        format!("version: 1\nname: gz\nsteps:\n  - request: {{ url: \"{url}/x\" }}\n    {RETRY}\n");
     let (code, out, wf) = run_reported(&dir, &workflow);
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("connection lost"), "{out}");

@@ -381,18 +381,25 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
 }
 
 /// The connection ended early: closed before the whole message came, or reset. A response
-/// that came whole but malformed (an HTTP parse error) is not this.
+/// that came whole but malformed (an HTTP parse error) is not this, nor is a compressed body
+/// cut inside a complete message: its decoder reports an unexpected end too, so an
+/// unexpected end counts only below one of hyper's errors (the connection's).
 fn dropped(e: &(dyn std::error::Error + 'static)) -> bool {
     use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut below_hyper = false;
     while let Some(c) = cause {
-        if c.downcast_ref::<hyper::Error>()
-            .is_some_and(hyper::Error::is_incomplete_message)
-            || c.downcast_ref::<std::io::Error>().is_some_and(|io| {
-                matches!(
-                    io.kind(),
-                    ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
-                )
+        if let Some(h) = c.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() {
+                return true;
+            }
+            below_hyper = true;
+        }
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| match io.kind() {
+                ConnectionReset | ConnectionAborted | BrokenPipe => true,
+                UnexpectedEof => below_hyper,
+                _ => false,
             })
         {
             return true;

@@ -28,6 +28,8 @@ pub struct Attempt {
     /// The request line as rendered (`GET https://…`), for untitled steps.
     pub request_line: Option<String>,
     pub duration: Duration,
+    /// The step's own `timeout` ended the attempt (nothing came back in time).
+    pub timed_out: bool,
 }
 
 impl Attempt {
@@ -50,15 +52,17 @@ impl Attempt {
 
     /// Whether the attempt failed because the network did (reference: `retry.on: network`):
     /// its last hop, the step's request or a token request, got no response for a reason
-    /// `TransportError::is_network` names. Not: `max_body`, a redirect refused, an error of
-    /// the step's own (a template, a check), an interruption.
+    /// `TransportError::is_network` names, or the attempt outlasted the step's `timeout`.
+    /// Not: `max_body`, a redirect refused, an error of the step's own (a template, a
+    /// check), an interruption.
     pub fn network_failure(&self) -> bool {
-        self.error.is_some()
-            && self
-                .exchanges
+        let last_hop_failed = || {
+            self.exchanges
                 .last()
                 .and_then(|(_, hop)| hop.failure.as_ref())
                 .is_some_and(crate::http::TransportError::is_network)
+        };
+        self.timed_out || (self.error.is_some() && last_hop_failed())
     }
 
     /// The final response of the step's own request (not a token request's).

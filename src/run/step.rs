@@ -187,13 +187,16 @@ impl WorkflowRun<'_> {
             .unwrap_or_default();
         let mut attempt = match with_timeout(timeout, &what, self.action(step)).await {
             Some(a) => a,
-            None => Attempt::errored(self.error_at(
-                format!(
-                    "the step timed out after {} (its `timeout`)",
-                    crate::duration::human(timeout.unwrap_or_default())
-                ),
-                pos,
-            )),
+            None => Attempt {
+                timed_out: true,
+                ..Attempt::errored(self.error_at(
+                    format!(
+                        "the step timed out after {} (its `timeout`)",
+                        crate::duration::human(timeout.unwrap_or_default())
+                    ),
+                    pos,
+                ))
+            },
         };
         attempt.duration = started.elapsed();
         attempt
