@@ -12,7 +12,7 @@
 # sandbox (token endpoint under wrk), micro (criterion micro-benchmarks of the hot paths,
 # benches/hot_paths.rs; about two minutes).
 #
-# Needs (Debian): nginx-light hyperfine time valgrind wrk python3. Hurl: `cargo install hurl
+# Needs (Debian): nginx-light hyperfine time valgrind wrk python3 openssl. Hurl: `cargo install hurl
 # --version 8.0.1 --locked` (needs libcurl4-openssl-dev libxml2-dev pkg-config libclang-dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."

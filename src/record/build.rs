@@ -21,20 +21,7 @@ pub enum Detail {
 /// The most of a body a record keeps (the contract: 64 KiB).
 pub const BODY_BOUND: usize = 64 * 1024;
 
-/// One hop of an exchange.
-pub fn hop(hop: &Hop, purpose: Option<&str>, secrets: &Redactor, detail: Detail) -> HopRecord {
-    HopRecord {
-        purpose: purpose.map(str::to_owned),
-        request: request(&hop.request, secrets, detail),
-        response: hop
-            .response
-            .as_deref()
-            .map(|r| response(r, secrets, detail)),
-        error: hop.error.as_deref().map(|e| secrets.redact(e).into_owned()),
-    }
-}
-
-/// [`hop`] for a hop the caller owns: a summary's method and URL are moved, not copied.
+/// One hop of an exchange, taken by value: a summary's method and URL are moved, not copied.
 pub fn hop_owned(
     hop: Hop,
     purpose: Option<String>,

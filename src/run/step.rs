@@ -1,7 +1,6 @@
 //! Step control: `if`, `for_each` (every item its own record), `retry`, the step `timeout`,
 //! and the record of what happened.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -238,15 +237,10 @@ impl WorkflowRun<'_> {
             title = format!("{title} [{i}]");
         }
         let secrets = &self.ctx.secrets;
-        // The title itself when it holds no secret (no copy).
-        let redacted = match secrets.redact(&title) {
-            Cow::Owned(masked) => Some(masked),
-            Cow::Borrowed(_) => None,
-        };
         StepRecord {
             index,
             id: step.id.clone(),
-            title: redacted.unwrap_or(title),
+            title: crate::record::build::text_owned(title, secrets),
             kind: step.kind().to_owned(),
             location: self.location(step.pos),
             in_finally,
