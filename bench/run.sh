@@ -62,7 +62,7 @@ done
 echo "## machine"
 echo
 echo "$(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)"
-echo "apiflow: $(wc -c < "$BIN") bytes; hurl: ${HURL:+$($HURL --version | head -1)}${HURL:-not installed}"
+echo "apiflow: $(wc -c < "$BIN") bytes; hurl: $([ -n "$HURL" ] && "$HURL" --version | head -1 || echo not installed)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if want steps; then
@@ -127,7 +127,7 @@ LUA
   before=$(cpu)
   wrk -t2 -c32 -d5s -s "$work/token.lua" http://127.0.0.1:18091/identity/token > "$work/wrk.txt"
   after=$(cpu)
-  grep -E "Requests/sec|Latency|requests in" "$work/wrk.txt"
+  grep -E "Requests/sec|Latency|requests in|Non-2xx" "$work/wrk.txt"
   n=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
   # CPU time per token (robust to other load on the machine) against one RSA-2048 signature
   # (openssl speed, same machine, same minute): the endpoint is signing-bound when the ratio

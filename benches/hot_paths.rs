@@ -398,6 +398,21 @@ fn bench_redact(c: &mut Criterion) {
             criterion::BatchSize::SmallInput,
         )
     });
+    // A `for_each` that captures a secret per item: every new secret rebuilds the matcher
+    // from all the patterns registered so far, so the total grows with the square.
+    let many: Vec<String> = (0..100)
+        .map(|i| format!("item-secret-{i:03}-0123456789abcdef"))
+        .collect();
+    g.sample_size(20);
+    g.bench_function("100 secrets, a redaction after each", |b| {
+        b.iter(|| {
+            let r = Redactor::new();
+            for s in &many {
+                r.add(s);
+                black_box(r.redact("a line of output").len());
+            }
+        })
+    });
     g.finish();
 }
 

@@ -37,12 +37,17 @@ pub enum Node {
 /// A 10,000-step file has about 130,000 scalars, nearly all short keys and values: the text
 /// is a `CompactString`, which keeps up to 24 bytes inline instead of in an allocation of its
 /// own, and the plain flag is the top bit of the stored column, so a scalar is 32 bytes.
+///
+/// `repr(C)` puts the text last, so that its unused tag values (the last byte) are the last
+/// byte of the scalar, and a sequence or mapping (24 bytes) fits in front of it: a `Node` is
+/// then 32 bytes, with no tag of its own.
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
 pub struct Scalar {
-    value: CompactString,
     line: u32,
     /// The column, with [`PLAIN`] set when the scalar may be typed.
     column: u32,
+    value: CompactString,
 }
 
 /// The bit of [`Scalar::column`] that records a plain scalar.

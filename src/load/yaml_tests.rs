@@ -113,5 +113,7 @@ fn scalars_keep_text_position_and_plainness() {
         (b.as_str(), b.pos(), b.may_coerce()),
         (long.as_str(), Pos::new(2, 4), true)
     );
+    // The tree of a large file is mostly nodes and mapping entries (see `Scalar`).
     assert!(std::mem::size_of::<Scalar>() <= 32);
+    assert!(std::mem::size_of::<Node>() <= 32);
 }

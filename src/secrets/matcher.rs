@@ -27,8 +27,10 @@ impl Matcher {
     }
 
     pub(super) fn nfa(patterns: &[String]) -> Option<Self> {
-        // A contiguous NFA, not the DFA the builder picks for few patterns: the DFA cost
-        // about 1 M instructions to build for a single token.
+        // A contiguous NFA, not the DFA the builder picks for up to 100 patterns: each new
+        // secret rebuilds the matcher, and for 10 secrets (54 forms) the DFA took 1.2 ms to
+        // build against 0.17 ms (benches/hot_paths.rs), while searching text that holds no
+        // secret (the prefilter's work either way) took the same 0.9 µs per 4 KB.
         AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))

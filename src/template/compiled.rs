@@ -32,13 +32,30 @@ pub struct Expr {
 
 struct CompiledTemplate {
     source: &'static str,
-    template: Template<'static, 'static>,
+    /// `None` past the first [`KEPT_TEMPLATES`] distinct texts: compiled again at each render.
+    template: Option<Template<'static, 'static>>,
     names: Vec<String>,
 }
 
+/// How many distinct template texts keep their compiled form. minijinja reserves about 11 KiB
+/// per compiled template (room for 256 instructions and 128 line records, never shrunk), so a
+/// 10,000-step file whose steps each have their own URL template (`{{ inputs.base }}/items/7`)
+/// held 110 MiB. Past this many, a template is compiled at load (to check it and find its
+/// names) and dropped, and compiled again when rendered (about 6 k instructions). 256 (about
+/// 3 MiB, and as much for expressions) keeps a 10,000-step file of distinct URL templates under
+/// the 40 MiB of issue 14; the templates a file shares (`{{ token }}`) come first and stay.
+const KEPT_TEMPLATES: usize = 256;
+
+/// Distinct template texts compiled so far by this process.
+static COMPILED_TEMPLATES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Distinct expressions compiled so far (an expression costs what a template does).
+static COMPILED_EXPRESSIONS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 struct CompiledExpr {
     source: String,
-    expr: Expression<'static, 'static>,
+    /// `None` past the first [`KEPT_TEMPLATES`] distinct expressions, as for templates.
+    expr: Option<Expression<'static, 'static>>,
     names: Vec<String>,
 }
 
@@ -115,9 +132,11 @@ impl StrTemplate {
             .template_from_str(leaked)
             .map_err(|e| syntax_error(&e))?;
         let names = sorted_names(template.undeclared_variables(true));
+        let kept =
+            COMPILED_TEMPLATES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < KEPT_TEMPLATES;
         let compiled = Arc::new(CompiledTemplate {
             source: leaked,
-            template,
+            template: kept.then_some(template),
             names,
         });
         cache.insert(source.to_owned(), Arc::clone(&compiled));
@@ -126,8 +145,18 @@ impl StrTemplate {
 
     pub fn render(&self, ctx: &Value) -> Result<String, RenderError> {
         let c = &self.compiled;
-        let out = bounded(c.source, self.pos, || c.template.render(ctx))?
-            .map_err(|e| render_error(&e, c.source, &c.names, ctx, self.pos))?;
+        let out = match &c.template {
+            Some(template) => bounded(c.source, self.pos, || template.render(ctx))?,
+            None => {
+                // It compiled at load time, so this does not fail; if it did, it is an error.
+                let template = ENV.template_from_str(c.source).map_err(|e| RenderError {
+                    message: syntax_error(&e),
+                    pos: self.pos,
+                })?;
+                bounded(c.source, self.pos, || template.render(ctx))?
+            }
+        }
+        .map_err(|e| render_error(&e, c.source, &c.names, ctx, self.pos))?;
         if out.len() > MAX_RENDERED {
             return Err(too_large(c.source, self.pos));
         }
@@ -152,9 +181,11 @@ impl Expr {
             .compile_expression_owned(source.to_owned())
             .map_err(|e| syntax_error(&e))?;
         let names = sorted_names(expr.undeclared_variables(true));
+        let kept = COMPILED_EXPRESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            < KEPT_TEMPLATES;
         let compiled = Arc::new(CompiledExpr {
             source: source.to_owned(),
-            expr,
+            expr: kept.then_some(expr),
             names,
         });
         cache.insert(source.to_owned(), Arc::clone(&compiled));
@@ -172,7 +203,18 @@ impl Expr {
     /// Evaluates the expression; an undefined result is an error naming what was undefined.
     pub fn eval(&self, ctx: &Value) -> Result<Value, RenderError> {
         let c = &self.compiled;
-        match bounded(&c.source, self.pos, || c.expr.eval(ctx))? {
+        let result = match &c.expr {
+            Some(expr) => bounded(&c.source, self.pos, || expr.eval(ctx))?,
+            None => {
+                // It compiled at load time, so this does not fail; if it did, it is an error.
+                let expr = ENV.compile_expression(&c.source).map_err(|e| RenderError {
+                    message: syntax_error(&e),
+                    pos: self.pos,
+                })?;
+                bounded(&c.source, self.pos, || expr.eval(ctx))?
+            }
+        };
+        match result {
             Ok(v) if v.is_undefined() => Err(RenderError {
                 message: explain_undefined(&c.source, &c.names, ctx),
                 pos: self.pos,

@@ -78,3 +78,49 @@ fn markup_is_found_in_one_pass() {
         assert_eq!(has_markup(text), want, "{text:?}");
     }
 }
+
+/// Past the kept budget a template is compiled again at each render, with the same output and
+/// the same errors as a kept one.
+#[test]
+fn templates_past_the_budget_render_the_same() {
+    let mut last = None;
+    for i in 0..=KEPT_TEMPLATES {
+        let source = format!("{{{{ base }}}}/budget/{i}?q={{{{ q }}}}");
+        last = Some(StrTemplate::compile(&source, Pos::new(3, 7)).unwrap());
+    }
+    let t = last.unwrap();
+    assert!(t.compiled.template.is_none(), "the budget is spent by now");
+    assert_eq!(t.names(), ["base", "q"]);
+    let out = t
+        .render(&context! { base => "http://h", q => true })
+        .unwrap();
+    assert_eq!(out, format!("http://h/budget/{KEPT_TEMPLATES}?q=true"));
+    let err = t.render(&context! { base => "http://h" }).unwrap_err();
+    assert!(
+        err.message.contains("`q` is not defined"),
+        "{}",
+        err.message
+    );
+    assert_eq!(err.pos, Pos::new(3, 7));
+}
+
+/// Expressions past the budget are evaluated the same way, errors included.
+#[test]
+fn expressions_past_the_budget_evaluate_the_same() {
+    let mut last = None;
+    for i in 0..=KEPT_TEMPLATES {
+        last = Some(Expr::compile(&format!("n + {i} > limit"), Pos::new(2, 5)).unwrap());
+    }
+    let e = last.unwrap();
+    assert!(e.compiled.expr.is_none(), "the budget is spent by now");
+    assert_eq!(e.names(), ["limit", "n"]);
+    assert!(e.is_true(&context! { n => 1, limit => 2 }).unwrap());
+    assert!(!e.is_true(&context! { n => -2000, limit => 2 }).unwrap());
+    let err = e.eval(&context! { n => 1 }).unwrap_err();
+    assert!(
+        err.message.contains("`limit` is not defined"),
+        "{}",
+        err.message
+    );
+    assert_eq!(err.pos, Pos::new(2, 5));
+}
