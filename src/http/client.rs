@@ -2,12 +2,13 @@
 //! first use and reused by every request of the run. It sends exactly one request per call
 //! (redirects are the session's job) and reads the response body up to a bound.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::session::{WireBody, WireRequest};
+use super::session::{WireBody, WireHeader, WireRequest};
 use super::{PreparedBody, PreparedPart, PreparedRequest, Response, Transport, TransportError};
 
 /// Default bound on one request when neither the step nor the defaults set `timeout`.
@@ -147,7 +148,7 @@ async fn build_request(
     let request = builder
         .build()
         .map_err(|e| TransportError::Other(root_cause(&e)))?;
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(request.headers().len() + 5);
+    let mut headers: Vec<WireHeader> = Vec::with_capacity(request.headers().len() + 5);
     if let Some(host) = req.url.host_str() {
         let host = match req.url.port() {
             Some(p) => {
@@ -159,13 +160,16 @@ async fn build_request(
             }
             None => host.to_owned(),
         };
-        headers.push(("host".into(), host));
+        headers.push((Cow::Borrowed("host"), Cow::Owned(host)));
     }
     // Names as HTTP/1.1 sends them (lower case), the step's and what the client added.
     for (name, value) in request.headers() {
-        headers.push((name.as_str().to_owned(), header_text(value.as_bytes())));
+        headers.push((
+            Cow::Owned(name.as_str().to_owned()),
+            Cow::Owned(header_text(value.as_bytes())),
+        ));
     }
-    let present = |headers: &[(String, String)], name: &str| {
+    let present = |headers: &[WireHeader], name: &str| {
         headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
     };
     for (name, value) in [
@@ -174,7 +178,7 @@ async fn build_request(
         ("accept-encoding", ACCEPT_ENCODING),
     ] {
         if !present(&headers, name) {
-            headers.push((name.into(), value.into()));
+            headers.push((Cow::Borrowed(name), Cow::Borrowed(value)));
         }
     }
     if let Some(len) = request
@@ -183,7 +187,7 @@ async fn build_request(
         .map(<[u8]>::len)
         .filter(|_| !present(&headers, "content-length"))
     {
-        headers.push(("content-length".into(), len.to_string()));
+        headers.push((Cow::Borrowed("content-length"), Cow::Owned(len.to_string())));
     }
     let wire = WireRequest {
         method: req.method.clone(),

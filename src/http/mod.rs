@@ -11,7 +11,9 @@ pub use client::HttpClient;
 pub use jar::Jar;
 pub use jar_file::JarFile;
 pub use redirect::{MAX_REDIRECTS_CAP, take_userinfo};
-pub use session::{Exchange, Hop, SendError, SendPolicy, Session, WireBody, WireRequest};
+pub use session::{
+    Exchange, Hop, SendError, SendPolicy, Session, WireBody, WireHeader, WireRequest,
+};
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

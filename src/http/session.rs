@@ -27,9 +27,13 @@ pub struct SendPolicy {
 pub struct WireRequest {
     pub method: String,
     pub url: url::Url,
-    pub headers: Vec<(String, String)>,
+    /// Borrowed for what is the same on every request (`accept: */*`): no copy per request.
+    pub headers: Vec<WireHeader>,
     pub body: WireBody,
 }
+
+/// A header name and value as sent.
+pub type WireHeader = (Cow<'static, str>, Cow<'static, str>);
 
 /// What a request carried as its body, for reports.
 #[derive(Clone, Debug)]

@@ -116,21 +116,24 @@ pub fn response(r: &Response, secrets: &Redactor, detail: Detail) -> ResponseRec
     }
 }
 
-fn find<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+fn find<'a, N: AsRef<str>, V: AsRef<str>>(headers: &'a [(N, V)], name: &str) -> Option<&'a str> {
     headers
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_ref())
 }
 
 /// Headers with sensitive values masked by structure (cookie names stay visible), and every
 /// other value passed through the redactor.
-pub fn headers(headers: &[(String, String)], secrets: &Redactor) -> Vec<Header> {
+pub fn headers<N: AsRef<str>, V: AsRef<str>>(
+    headers: &[(N, V)],
+    secrets: &Redactor,
+) -> Vec<Header> {
     headers
         .iter()
         .map(|(name, value)| Header {
-            name: name.clone(),
-            value: masked_header(name, value, secrets),
+            name: name.as_ref().to_owned(),
+            value: masked_header(name.as_ref(), value.as_ref(), secrets),
         })
         .collect()
 }

@@ -15,6 +15,7 @@ mod response_view;
 pub mod retry;
 mod step;
 pub mod tokens;
+mod url_parse;
 mod workflow;
 
 pub use context::{DEFAULT_MAX_BODY, Interrupt, RunContext};

@@ -39,7 +39,7 @@ pub fn prepare(
         .map_err(at("method"))?
         .to_ascii_uppercase();
     let raw_url = spec.url.render(ctx).map_err(at("url"))?;
-    let mut url = url::Url::parse(raw_url.trim())
+    let mut url = super::url_parse::parse(raw_url.trim())
         .map_err(|e| PrepareError::Invalid(format!("invalid URL `{raw_url}`: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(PrepareError::Invalid(format!(

@@ -189,7 +189,11 @@ impl WorkflowRun<'_> {
                 request: WireRequest {
                     method: req.method.clone(),
                     url: req.url.clone(),
-                    headers: req.headers.clone(),
+                    headers: req
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (n.clone().into(), v.clone().into()))
+                        .collect(),
                     body: WireBody::None,
                 },
                 response: None,
