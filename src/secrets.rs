@@ -13,7 +13,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 
 mod matcher;
+#[cfg(test)]
 use matcher::Matcher;
+use matcher::Matchers;
 
 pub const MASK: &str = "••••••";
 
@@ -82,14 +84,15 @@ mod sets {
 
 #[derive(Default)]
 struct State {
-    /// Every registered form, to be matched; longest first once built.
-    patterns: Vec<String>,
+    /// Every registered form, to skip repeats.
+    known: std::collections::HashSet<String>,
+    /// Forms registered since the last build of the matchers.
+    pending: Vec<String>,
     /// Secrets already registered (their plain form), to skip repeats cheaply.
     seen: std::collections::HashSet<String>,
-    /// Rebuilt lazily, on the first redaction after a registration: registering the secrets
+    /// Built lazily, on the first redaction after a registration: registering the secrets
     /// of a step costs one build, not one per value.
-    matcher: Option<Matcher>,
-    dirty: bool,
+    matchers: Matchers,
 }
 
 /// The set of known secrets of a run; cheap to clone and share.
@@ -119,9 +122,9 @@ impl Redactor {
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.seen.insert(secret.to_owned());
         for f in forms {
-            if !f.is_empty() && !state.patterns.contains(&f) {
-                state.patterns.push(f);
-                state.dirty = true;
+            if !f.is_empty() && !state.known.contains(&f) {
+                state.known.insert(f.clone());
+                state.pending.push(f);
             }
         }
     }
@@ -138,56 +141,41 @@ impl Redactor {
         }
     }
 
-    /// Calls `f` with the matcher, the number of patterns and the length of the shortest
-    /// (a text shorter than that holds no secret: most texts of a record are).
-    fn with_matcher<T>(&self, f: impl FnOnce(Option<&Matcher>, usize, usize) -> T) -> T {
-        // Once built, the patterns are sorted longest first.
-        let shortest = |s: &State| s.patterns.last().map_or(usize::MAX, String::len);
+    /// Calls `f` with the matchers, after adding the forms registered since the last call.
+    fn with_matchers<T>(&self, f: impl FnOnce(&Matchers) -> T) -> T {
         {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
-            if !state.dirty {
-                return f(
-                    state.matcher.as_ref(),
-                    state.patterns.len(),
-                    shortest(&state),
-                );
+            if state.pending.is_empty() {
+                return f(&state.matchers);
             }
         }
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        if state.dirty {
-            // Longest first, so a whole secret wins over any fragment of it.
-            state.patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
-            state.matcher = Matcher::build(&state.patterns);
-            state.dirty = false;
-        }
-        f(
-            state.matcher.as_ref(),
-            state.patterns.len(),
-            shortest(&state),
-        )
+        let pending = std::mem::take(&mut state.pending);
+        state.matchers.extend(pending);
+        f(&state.matchers)
     }
 
     /// The text with every secret replaced by a mask.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        self.with_matcher(|m, _, shortest| match m {
-            Some(m) if text.len() >= shortest && m.is_match(text) => {
+        // A text shorter than the shortest form holds no secret: most texts of a record are.
+        self.with_matchers(|m| {
+            if text.len() >= m.shortest() && m.is_match(text) {
                 Cow::Owned(m.replace_all(text, MASK))
+            } else {
+                Cow::Borrowed(text)
             }
-            _ => Cow::Borrowed(text),
         })
     }
 
     /// Whether a text of `len` bytes could hold a secret (it is at least as long as the
     /// shortest registered form): lets a caller skip writing out a text only to redact it.
     pub fn could_hold(&self, len: usize) -> bool {
-        self.with_matcher(|m, _, shortest| m.is_some() && len >= shortest)
+        self.with_matchers(|m| !m.is_empty() && len >= m.shortest())
     }
 
     /// Whether the text holds any registered secret (in any of its forms).
     pub fn holds_secret(&self, text: &str) -> bool {
-        self.with_matcher(|m, _, shortest| {
-            text.len() >= shortest && m.is_some_and(|m| m.is_match(text))
-        })
+        self.with_matchers(|m| text.len() >= m.shortest() && m.is_match(text))
     }
 }
 
@@ -376,7 +364,7 @@ mod tests {
         r.add("s3cr3t/Key+with spaces&more");
         r.add("é-secret-ü");
         let state = r.state.read().unwrap();
-        let mut patterns = state.patterns.clone();
+        let mut patterns: Vec<String> = state.known.iter().cloned().collect();
         patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
         let packed = Matcher::build(&patterns).unwrap();
         assert!(
@@ -429,6 +417,38 @@ mod tests {
         r.add_value(&serde_json::json!({"a": {"b": ["leafvalue1"]}, "n": 123456789}));
         assert!(!r.redact("leafvalue1 and 123456789").contains("leafvalue1"));
         assert!(!r.redact("123456789").contains("123456789"));
+    }
+
+    #[test]
+    fn the_matcher_is_the_one_cheap_to_rebuild() {
+        let r = Redactor::new();
+        r.add("a-secret-value-0123");
+        let Some(Matcher::Nfa(nfa)) = Matcher::nfa(&["a-secret-value-0123".to_owned()]) else {
+            panic!("the NFA builds");
+        };
+        assert_eq!(nfa.kind(), aho_corasick::AhoCorasickKind::ContiguousNFA);
+        assert_eq!(r.redact("x a-secret-value-0123 y"), format!("x {MASK} y"));
+    }
+
+    #[test]
+    fn a_secret_registered_after_many_others_is_masked() {
+        let r = Redactor::new();
+        for i in 0..200 {
+            r.add(&format!("item-secret-{i:03}-0123456789abcdef"));
+            assert_eq!(r.redact("a line of output"), "a line of output");
+        }
+        r.add("the-last-one-xyz");
+        assert_eq!(
+            r.redact("x the-last-one-xyz y item-secret-000-0123456789abcdef"),
+            format!("x {MASK} y {MASK}")
+        );
+        assert!(r.holds_secret("item-secret-123-0123456789abcdef"));
+        // The whole secret is masked, not a shorter secret inside it.
+        r.add("secret-1");
+        assert_eq!(
+            r.redact("item-secret-150-0123456789abcdef secret-1"),
+            format!("{MASK} {MASK}")
+        );
     }
 
     #[test]
