@@ -295,7 +295,6 @@ async fn read_response(
     ))
 }
 
-/// The version as `http::Version`'s `Debug` writes it (what records have always shown).
 /// A header value as text, invalid UTF-8 replaced. Values are nearly always ASCII: checking
 /// that first is about half the cost of the lossy conversion's scan.
 fn header_text(bytes: &[u8]) -> String {
@@ -305,7 +304,8 @@ fn header_text(bytes: &[u8]) -> String {
     }
 }
 
-/// Spelled out for the versions there are: `format!` costs ~500 instructions a response.
+/// The version as `http::Version`'s `Debug` writes it (what records have always shown),
+/// spelled out for the versions there are: `format!` costs ~500 instructions a response.
 fn version_text(v: reqwest::Version) -> String {
     let known = match v {
         reqwest::Version::HTTP_09 => "HTTP/0.9",

@@ -346,9 +346,8 @@ fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String
 }
 
 /// Whether `key` is already among the keys of a mapping being read (whose last value is
-/// complete). Most mappings have
-/// a handful of keys, searched in place; a long one gets a set (built once), so that a hostile
-/// mapping of 100,000 keys is not searched quadratically.
+/// complete). Most mappings have a handful of keys, searched in place; a long one gets a set
+/// (built once), so that a hostile mapping of 100,000 keys is not searched quadratically.
 fn is_duplicate(
     entries: &[(Scalar, Node)],
     seen: &mut Option<HashSet<CompactString>>,
