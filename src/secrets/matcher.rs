@@ -3,8 +3,8 @@
 //! Most runs register a handful of secrets, a few dozen forms: a packed (Teddy, SIMD)
 //! searcher takes ~10 k instructions to build for one bearer token's forms where aho-corasick's
 //! contiguous NFA took ~220 k (callgrind: an eighth of a 1-step run), and it searches a short
-//! text faster too. Teddy declines many patterns (and CPUs without SIMD): the NFA then.
-
+//! text faster too. Teddy declines many patterns (and CPUs without SIMD): the NFA then; a
+//! set the NFA cannot hold either is searched form by form (masking never fails open).
 //!
 //! A run may register secrets one at a time (a `for_each` capturing one per item), and a
 //! redaction follows each. Rebuilding one matcher over every form each time cost O(n²) (100
@@ -21,19 +21,22 @@ use aho_corasick::{AhoCorasick, Input, Span, packed};
 pub(super) enum Matcher {
     Packed(packed::Searcher),
     Nfa(AhoCorasick),
+    /// Every form searched with `str::find`, for a set both automata refuse to build (too
+    /// large for their state ids): slow masking beats none.
+    Plain(Vec<String>),
 }
 
 impl Matcher {
     /// Matches the leftmost secret, the longest there; `patterns` come longest first.
-    pub(super) fn build(patterns: &[String]) -> Option<Self> {
+    pub(super) fn build(patterns: &[String]) -> Self {
         let packed = packed::Config::new()
             .match_kind(packed::MatchKind::LeftmostLongest)
             .builder()
             .extend(patterns)
             .build();
         match packed {
-            Some(searcher) => Some(Self::Packed(searcher)),
-            None => Self::nfa(patterns),
+            Some(searcher) => Self::Packed(searcher),
+            None => Self::nfa(patterns).unwrap_or_else(|| Self::Plain(patterns.to_vec())),
         }
     }
 
@@ -54,6 +57,7 @@ impl Matcher {
         match self {
             Self::Packed(s) => s.find(text).is_some(),
             Self::Nfa(m) => m.is_match(text),
+            Self::Plain(patterns) => patterns.iter().any(|p| text.contains(p.as_str())),
         }
     }
 
@@ -65,6 +69,7 @@ impl Matcher {
         let m = match self {
             Self::Packed(s) => s.find_in(text, Span::from(from..text.len())),
             Self::Nfa(m) => m.find(Input::new(text).span(from..text.len())),
+            Self::Plain(patterns) => return plain_find_at(patterns, text, from),
         };
         m.map(|m| (m.start(), m.end()))
     }
@@ -75,16 +80,24 @@ impl Matcher {
         let spans: Vec<(usize, usize)> = match self {
             Self::Packed(s) => s.find_iter(text).map(|m| (m.start(), m.end())).collect(),
             Self::Nfa(m) => m.find_iter(text).map(|m| (m.start(), m.end())).collect(),
+            Self::Plain(_) => {
+                let mut spans = Vec::new();
+                let mut pos = 0;
+                while let Some((start, end)) = self.find_at(text, pos) {
+                    spans.push((start, end));
+                    pos = end;
+                }
+                spans
+            }
         };
         splice(text, spans, mask)
     }
 }
 
-/// One batch of forms (longest first) and its matcher (none if the build failed: the forms
-/// are kept, and the next merge tries again).
+/// One batch of forms (longest first) and its matcher.
 struct Batch {
     patterns: Vec<String>,
-    matcher: Option<Matcher>,
+    matcher: Matcher,
 }
 
 /// Every registered form, in batches of decreasing size, each disjoint from the others.
@@ -126,11 +139,11 @@ impl Matchers {
 
     /// Whether any form can be matched at all.
     pub(super) fn is_empty(&self) -> bool {
-        self.batches.iter().all(|b| b.matcher.is_none())
+        self.batches.is_empty()
     }
 
     fn matchers(&self) -> impl Iterator<Item = &Matcher> {
-        self.batches.iter().filter_map(|b| b.matcher.as_ref())
+        self.batches.iter().map(|b| &b.matcher)
     }
 
     pub(super) fn is_match(&self, text: &str) -> bool {
@@ -169,6 +182,23 @@ impl Matchers {
         }
         splice(text, spans, mask)
     }
+}
+
+/// The leftmost occurrence of any of `patterns` (longest first) at or after `from`, the
+/// longest there.
+fn plain_find_at(patterns: &[String], text: &str, from: usize) -> Option<(usize, usize)> {
+    let rest = text.get(from..)?;
+    let mut best: Option<(usize, usize)> = None;
+    for p in patterns {
+        if let Some(i) = rest.find(p.as_str()) {
+            let start = from + i;
+            // Longest first: a later pattern wins only by starting earlier.
+            if best.is_none_or(|(s, _)| start < s) {
+                best = Some((start, start + p.len()));
+            }
+        }
+    }
+    best
 }
 
 /// `text` with each of `spans` (in order, not overlapping) replaced by `mask`.
@@ -227,12 +257,13 @@ mod tests {
         out
     }
 
-    fn union(patterns: &[String]) -> (Matcher, Matcher) {
+    fn union(patterns: &[String]) -> (Matcher, Matcher, Matcher) {
         let mut sorted = patterns.to_vec();
         sorted.sort_by_key(|p| Reverse(p.len()));
         (
             Matcher::nfa(&sorted).expect("nfa"),
-            Matcher::build(&sorted).expect("matcher"),
+            Matcher::build(&sorted),
+            Matcher::Plain(sorted),
         )
     }
 
@@ -242,7 +273,7 @@ mod tests {
         for round in 0..300 {
             let n = rng.random_range(1..120);
             let all = patterns(&mut rng, n);
-            let (nfa, single) = union(&all);
+            let (nfa, single, plain) = union(&all);
             // Added in chunks of random sizes, as secrets arrive between redactions.
             let mut batched = Matchers::default();
             let mut rest = &all[..];
@@ -277,7 +308,9 @@ mod tests {
                     want,
                     "round {round}: {text} with {all:?}"
                 );
+                assert_eq!(plain.replace_all(&text, "#"), want, "round {round}: {text}");
                 assert_eq!(batched.is_match(&text), nfa.is_match(&text), "{text}");
+                assert_eq!(plain.is_match(&text), nfa.is_match(&text), "{text}");
             }
         }
     }
