@@ -1,7 +1,8 @@
 //! The HTTP boundary: our own request and response types, and the one client of a run.
-//! reqwest is named only in `client.rs`.
+//! reqwest is named only in `client.rs` and `failure.rs`.
 
 mod client;
+mod failure;
 mod jar;
 mod jar_file;
 mod redirect;
