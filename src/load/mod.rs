@@ -14,6 +14,7 @@ mod step;
 mod templates;
 mod workflow;
 pub mod yaml;
+mod yaml_json;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

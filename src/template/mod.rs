@@ -3,6 +3,7 @@
 pub mod bounds;
 pub mod compiled;
 pub mod env;
+mod render_error;
 pub mod scope;
 
 pub use compiled::{Expr, RenderError, StrTemplate, Text, ValueTemplate};
