@@ -1,6 +1,7 @@
 //! Servers for the HTTP session tests (redirects, cookies, bodies), on 127.0.0.1, port 0:
 //! an axum server that records every request it receives (each redirect hop included), and a
-//! raw TCP server for hostile bodies (a gzip bomb, an endless chunked body).
+//! raw TCP server for hostile bodies (a gzip bomb, an endless chunked body). Its users declare
+//! `mod support` too (the router is served by `support::serve`).
 
 #![allow(dead_code)]
 
@@ -16,55 +17,24 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde_json::{Value, json};
 
+use super::support::serve;
+
 type Log = Arc<Mutex<Vec<Value>>>;
 
 pub struct HttpServer {
     pub url: String,
     log: Log,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _served: serve::Served,
 }
 
 impl HttpServer {
     pub fn start() -> Self {
-        let log: Log = Arc::default();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (url_tx, url_rx) = std::sync::mpsc::channel();
-        let state = Arc::clone(&log);
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                let port = listener.local_addr().unwrap().port();
-                url_tx.send(format!("http://127.0.0.1:{port}")).unwrap();
-                axum::serve(listener, router(state))
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let url = url_rx.recv().unwrap();
+        let log: Log = Default::default();
+        let served = serve::serve(router(Arc::clone(&log)));
         Self {
-            url,
+            url: served.url.clone(),
             log,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _served: served,
         }
     }
 

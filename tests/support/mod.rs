@@ -17,6 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde_json::{Value, json};
 
+pub mod serve;
+
 #[derive(Default)]
 pub struct Seen {
     pub requests: AtomicUsize,
@@ -28,52 +30,17 @@ pub struct Seen {
 pub struct TestServer {
     pub url: String,
     pub seen: Arc<Seen>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+    _served: serve::Served,
 }
 
 impl TestServer {
     pub fn start() -> Self {
-        let seen = Arc::new(Seen::default());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (url_tx, url_rx) = std::sync::mpsc::channel();
-        let state = Arc::clone(&seen);
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                url_tx
-                    .send(format!("http://{}", listener.local_addr().unwrap()))
-                    .unwrap();
-                let app = router(state);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let url = url_rx.recv().unwrap();
+        let seen: Arc<Seen> = Default::default();
+        let served = serve::serve(router(Arc::clone(&seen)));
         Self {
-            url,
+            url: served.url.clone(),
             seen,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _served: served,
         }
     }
 
