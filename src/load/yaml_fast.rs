@@ -1,0 +1,597 @@
+//! A fast path in front of yaml-rust2 for the block YAML that workflows are written in.
+//!
+//! yaml-rust2 costs about 230 instructions per byte of a typical workflow (tokens queued,
+//! simple keys tracked, every character through a ring buffer); this scanner reads the common
+//! subset straight into the same [`Node`] tree in one pass over the bytes. Its contract: it
+//! returns **exactly** the tree the yaml-rust2 path returns (same text, positions and plain
+//! flags), or `None` ("not in my subset"), and the file is then parsed by yaml-rust2 as
+//! before. It never reports an error: anything invalid, unusual or merely unsure (duplicate
+//! keys, anchors, tags, tabs, multi-line scalars or flow collections, empty values, deep
+//! nesting…) is `None`, so every error message and position stays yaml-rust2's. The
+//! differential tests (`yaml_fast_tests.rs`) hold it to that.
+//!
+//! The subset: a top-level block mapping at column 0; block mappings and `- ` sequences
+//! (also indentless, and compact `- key: value` mappings); values on the key's line as plain,
+//! single- or double-quoted scalars or one-line flow mappings and sequences; comments and
+//! blank lines; `|` and `>` block scalars.
+
+use std::collections::HashSet;
+
+use compact_str::CompactString;
+
+use super::{Mapping, Node, PLAIN, Scalar, Sequence, is_duplicate};
+use crate::source::Pos;
+
+/// Deeper nesting than this leaves the file to yaml-rust2 (which refuses past `MAX_DEPTH`);
+/// it also bounds this parser's recursion.
+const MAX_FAST_DEPTH: usize = 64;
+
+/// A key longer than this (bytes from its start to its `:`) may be past yaml-rust2's 1024
+/// characters for a simple key, which changes how it is read.
+const MAX_KEY_BYTES: usize = 1000;
+
+/// The tree of `text` if it is in the subset, exactly as the yaml-rust2 path builds it.
+pub(super) fn parse(text: &str) -> Option<Node> {
+    // Tabs, carriage returns, NUL (yaml-rust2's end of input) and other controls, and a byte
+    // order mark anywhere: the slow path.
+    if text.bytes().any(|c| c < b' ' && c != b'\n') || text.contains('\u{feff}') {
+        return None;
+    }
+    let mut p = Fast {
+        b: text.as_bytes(),
+        text,
+        i: 0,
+        line: 1,
+        line_start: 0,
+        col_byte: 0,
+        col_chars: 0,
+        depth: 0,
+        items: Vec::new(),
+        entries: Vec::new(),
+    };
+    if p.next_content_line()? != 0 {
+        return None;
+    }
+    let node = p.block_mapping(0, None)?;
+    // The top-level mapping ends only at the end of the text.
+    (p.i == p.b.len()).then_some(node)
+}
+
+struct Fast<'a> {
+    b: &'a [u8],
+    text: &'a str,
+    /// The cursor (a byte offset).
+    i: usize,
+    /// The line of the cursor, from 1, and where that line starts.
+    line: u32,
+    line_start: usize,
+    /// A byte offset on the current line and its column in characters, so that positions
+    /// (asked for in increasing order) are counted from there, not from the line's start.
+    col_byte: usize,
+    col_chars: u32,
+    depth: usize,
+    /// The children of every open container, as on the yaml-rust2 path.
+    items: Vec<Node>,
+    entries: Vec<(Scalar, Node)>,
+}
+
+fn is_space_or_end(c: Option<u8>) -> bool {
+    matches!(c, None | Some(b' ' | b'\n'))
+}
+
+fn is_flow_indicator(c: u8) -> bool {
+    matches!(c, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+impl<'a> Fast<'a> {
+    fn at(&self, i: usize) -> Option<u8> {
+        self.b.get(i).copied()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.at(self.i)
+    }
+
+    /// yaml-rust2's position of the byte at `i` on the current line: line from 1, column
+    /// (in characters) from 1.
+    fn pos(&mut self, i: usize) -> Pos {
+        if i < self.col_byte {
+            self.col_byte = self.line_start;
+            self.col_chars = 0;
+        }
+        let chars = self.b[self.col_byte..i]
+            .iter()
+            .filter(|&&c| (c as i8) >= -0x40)
+            .count();
+        self.col_chars += chars as u32;
+        self.col_byte = i;
+        Pos::new(self.line, self.col_chars + 1)
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.i += 1;
+        }
+    }
+
+    /// Past the end of the current line (and its `\n`).
+    fn next_line(&mut self) {
+        match memchr_newline(&self.b[self.i..]) {
+            Some(n) => {
+                self.i += n + 1;
+                self.line += 1;
+                self.line_start = self.i;
+                self.col_byte = self.i;
+                self.col_chars = 0;
+            }
+            None => self.i = self.b.len(),
+        }
+    }
+
+    /// From the start of a line: past blank and comment lines to the first character of the
+    /// next line with content, whose indentation it returns; `Some(0)` with the cursor at the
+    /// end at the end of the text (the caller checks). `None` for what the subset leaves out
+    /// at the start of a line (`---`, `...`).
+    fn next_content_line(&mut self) -> Option<usize> {
+        loop {
+            self.skip_spaces();
+            match self.peek() {
+                None => return Some(0),
+                Some(b'\n' | b'#') => self.next_line(),
+                Some(_) => {
+                    let indent = self.i - self.line_start;
+                    if indent == 0
+                        && (self.b[self.i..].starts_with(b"---")
+                            || self.b[self.i..].starts_with(b"..."))
+                    {
+                        return None;
+                    }
+                    return Some(indent);
+                }
+            }
+        }
+    }
+
+    /// After a value on the line: spaces, an optional comment, the end of the line; then the
+    /// indentation of the next content line.
+    fn end_of_line(&mut self) -> Option<usize> {
+        self.skip_spaces();
+        match self.peek() {
+            None => return Some(0),
+            Some(b'\n') => {}
+            // A comment is separated from what precedes it.
+            Some(b'#') if self.b[self.i - 1] == b' ' => {}
+            Some(_) => return None,
+        }
+        self.next_line();
+        self.next_content_line()
+    }
+
+    fn at_end(&self) -> bool {
+        self.i == self.b.len()
+    }
+
+    fn enter(&mut self) -> Option<()> {
+        self.depth += 1;
+        (self.depth <= MAX_FAST_DEPTH).then_some(())
+    }
+
+    /// Whether the cursor is at a block sequence entry (`- ` or `-` at the end of a line).
+    fn at_entry(&self) -> bool {
+        self.peek() == Some(b'-') && is_space_or_end(self.at(self.i + 1))
+    }
+
+    /// A block mapping at column `indent`: its first key at the cursor, or `first` already
+    /// read (with its `:`) as the start of a `- key: value` item. Returns with the cursor on
+    /// the first content line that is not part of it, or at the end.
+    fn block_mapping(&mut self, indent: usize, first: Option<(Scalar, Pos)>) -> Option<Node> {
+        self.enter()?;
+        let start = self.entries.len();
+        let mut seen: Option<HashSet<CompactString>> = None;
+        // yaml-rust2 places a block mapping at its first `:`.
+        let (mut key, pos) = match first {
+            Some(first) => first,
+            None => self.key(false)?,
+        };
+        loop {
+            if is_duplicate(&self.entries[start..], &mut seen, &key) {
+                return None;
+            }
+            self.skip_spaces();
+            let value = match self.peek() {
+                None | Some(b'\n' | b'#') => self.nested_block(indent)?,
+                _ => {
+                    let value = self.inline_value()?;
+                    self.end_of_line()?;
+                    value
+                }
+            };
+            self.entries.push((key, value));
+            let next = self.i - self.line_start;
+            if self.at_end() || next < indent {
+                break;
+            }
+            if next > indent || self.at_entry() {
+                return None;
+            }
+            key = self.key(false)?.0;
+        }
+        self.depth -= 1;
+        Some(Node::Mapping(Mapping {
+            pos,
+            entries: self.entries.drain(start..).collect(),
+        }))
+    }
+
+    /// The value of a key at column `indent` whose line ends after its `:`: a block mapping
+    /// or sequence on the lines below.
+    fn nested_block(&mut self, indent: usize) -> Option<Node> {
+        let next = self.end_of_line()?;
+        if self.at_end() {
+            // An empty value.
+            return None;
+        }
+        if next > indent {
+            if self.at_entry() {
+                self.block_sequence(next, false)
+            } else {
+                self.block_mapping(next, None)
+            }
+        } else if next == indent && self.at_entry() {
+            self.block_sequence(next, true)
+        } else {
+            // An empty value.
+            None
+        }
+    }
+
+    /// A block sequence whose first `-` is at the cursor, at column `indent`; `indentless`
+    /// when it is the value of a key at the same column, so that a key ends it.
+    fn block_sequence(&mut self, indent: usize, indentless: bool) -> Option<Node> {
+        self.enter()?;
+        let mut pos = self.pos(self.i);
+        let start = self.items.len();
+        loop {
+            // Past the `-` and the spaces after it.
+            self.i += 1;
+            self.skip_spaces();
+            let column = self.i - self.line_start;
+            // yaml-rust2 places an indentless sequence at its first item, not its `-`.
+            if indentless && self.items.len() == start {
+                pos = self.pos(self.i);
+            }
+            let item = match self.peek() {
+                // An empty item, a nested block on the next lines, a block scalar.
+                None | Some(b'\n' | b'#' | b'|' | b'>') => return None,
+                // A nested `- - x`.
+                Some(b'-') if is_space_or_end(self.at(self.i + 1)) => return None,
+                Some(b'{' | b'[') => {
+                    let value = self.inline_value()?;
+                    self.end_of_line()?;
+                    value
+                }
+                Some(_) => {
+                    let key_start = self.i;
+                    let scalar = self.scalar(false)?;
+                    let after = self.i;
+                    self.skip_spaces();
+                    if self.peek() == Some(b':') {
+                        let colon = self.colon(key_start, false)?;
+                        self.block_mapping(column, Some((scalar, colon)))?
+                    } else {
+                        self.i = after;
+                        self.end_of_line()?;
+                        Node::Scalar(scalar)
+                    }
+                }
+            };
+            self.items.push(item);
+            let next = self.i - self.line_start;
+            if self.at_end() || next < indent {
+                break;
+            }
+            if next > indent {
+                return None;
+            }
+            if !self.at_entry() {
+                if indentless {
+                    break;
+                }
+                return None;
+            }
+        }
+        self.depth -= 1;
+        Some(Node::Sequence(Sequence {
+            pos,
+            items: self.items.drain(start..).collect(),
+        }))
+    }
+
+    /// A key and its `:` (with the space or line end after it), and where the `:` is.
+    fn key(&mut self, flow: bool) -> Option<(Scalar, Pos)> {
+        let start = self.i;
+        let key = self.scalar(flow)?;
+        self.skip_spaces();
+        let colon = self.colon(start, flow)?;
+        Some((key, colon))
+    }
+
+    /// The `:` after a key that started at `start`, and the space (or, in block context, the
+    /// line end) that makes it one.
+    fn colon(&mut self, start: usize, flow: bool) -> Option<Pos> {
+        if self.peek() != Some(b':') || self.i - start > MAX_KEY_BYTES {
+            return None;
+        }
+        let pos = self.pos(self.i);
+        self.i += 1;
+        match self.peek() {
+            Some(b' ') => Some(pos),
+            None | Some(b'\n') if !flow => Some(pos),
+            _ => None,
+        }
+    }
+
+    /// A value on the line of its key or `- `: a scalar or a one-line flow collection.
+    fn inline_value(&mut self) -> Option<Node> {
+        match self.peek()? {
+            b'{' => self.flow_mapping(),
+            b'[' => self.flow_sequence(),
+            _ => self.scalar(false).map(Node::Scalar),
+        }
+    }
+
+    fn flow_value(&mut self) -> Option<Node> {
+        match self.peek()? {
+            b'{' => self.flow_mapping(),
+            b'[' => self.flow_sequence(),
+            _ => self.scalar(true).map(Node::Scalar),
+        }
+    }
+
+    /// After an entry of a flow collection: `,` and the next entry, or the collection's end
+    /// `close` (`Some(true)`). A trailing `,` is left to yaml-rust2.
+    fn flow_next(&mut self, close: u8) -> Option<bool> {
+        self.skip_spaces();
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                self.skip_spaces();
+                (self.peek()? != close).then_some(false)
+            }
+            c if c == close => {
+                self.i += 1;
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+
+    /// A one-line flow mapping at the cursor (`{`).
+    fn flow_mapping(&mut self) -> Option<Node> {
+        self.enter()?;
+        let pos = self.pos(self.i);
+        let start = self.entries.len();
+        let mut seen: Option<HashSet<CompactString>> = None;
+        self.i += 1;
+        self.skip_spaces();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+        } else {
+            loop {
+                let (key, _) = self.key(true)?;
+                if is_duplicate(&self.entries[start..], &mut seen, &key) {
+                    return None;
+                }
+                self.skip_spaces();
+                let value = self.flow_value()?;
+                self.entries.push((key, value));
+                if self.flow_next(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(Node::Mapping(Mapping {
+            pos,
+            entries: self.entries.drain(start..).collect(),
+        }))
+    }
+
+    /// A one-line flow sequence at the cursor (`[`).
+    fn flow_sequence(&mut self) -> Option<Node> {
+        self.enter()?;
+        let pos = self.pos(self.i);
+        let start = self.items.len();
+        self.i += 1;
+        self.skip_spaces();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+        } else {
+            loop {
+                let value = self.flow_value()?;
+                self.items.push(value);
+                if self.flow_next(b']')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(Node::Sequence(Sequence {
+            pos,
+            items: self.items.drain(start..).collect(),
+        }))
+    }
+
+    /// A plain, single- or double-quoted scalar on one line; the cursor ends just after it.
+    fn scalar(&mut self, flow: bool) -> Option<Scalar> {
+        let start = self.i;
+        let value = match self.peek()? {
+            b'"' => self.double_quoted()?,
+            b'\'' => self.single_quoted()?,
+            c => {
+                let next = self.at(start + 1);
+                let plain_start = match c {
+                    b'-' => !(is_space_or_end(next) || flow && next.is_some_and(is_flow_indicator)),
+                    b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!'
+                    | b'|' | b'>' | b'%' | b'@' | b'`' | b' ' | b'\n' => false,
+                    _ => true,
+                };
+                if !plain_start {
+                    return None;
+                }
+                let value = self.plain(flow)?;
+                return Some(self.scalar_at(start, value, true));
+            }
+        };
+        Some(self.scalar_at(start, value, false))
+    }
+
+    fn scalar_at(&mut self, start: usize, value: CompactString, plain: bool) -> Scalar {
+        let pos = self.pos(start);
+        Scalar {
+            line: pos.line,
+            column: pos.column.min(PLAIN - 1) | if plain { PLAIN } else { 0 },
+            value,
+        }
+    }
+
+    /// The text of a one-line plain scalar at the cursor: up to `: `, ` #`, the line end, or
+    /// (in a flow collection) a flow indicator; without its trailing spaces.
+    fn plain(&mut self, flow: bool) -> Option<CompactString> {
+        let b = self.b;
+        let start = self.i;
+        let mut i = start;
+        let mut end = start;
+        loop {
+            match b.get(i) {
+                None | Some(b'\n') => break,
+                Some(b':') => {
+                    let next = b.get(i + 1).copied();
+                    if is_space_or_end(next) || (flow && next.is_some_and(is_flow_indicator)) {
+                        break;
+                    }
+                    i += 1;
+                    end = i;
+                }
+                Some(b' ') => {
+                    while b.get(i) == Some(&b' ') {
+                        i += 1;
+                    }
+                    if matches!(b.get(i), None | Some(b'\n' | b'#')) {
+                        break;
+                    }
+                }
+                // yaml-rust2 refuses `-` before a flow indicator inside a flow collection.
+                Some(b'-') if flow && b.get(i + 1).is_some_and(|&c| is_flow_indicator(c)) => {
+                    return None;
+                }
+                Some(&c) if flow && is_flow_indicator(c) => break,
+                Some(_) => {
+                    i += 1;
+                    end = i;
+                }
+            }
+        }
+        self.i = end;
+        Some(CompactString::new(&self.text[start..end]))
+    }
+
+    /// A one-line single-quoted scalar (`''` is a quote).
+    fn single_quoted(&mut self) -> Option<CompactString> {
+        let b = self.b;
+        let mut i = self.i + 1;
+        let mut owned = String::new();
+        let mut run = i;
+        loop {
+            match *b.get(i)? {
+                b'\'' if b.get(i + 1) == Some(&b'\'') => {
+                    owned.push_str(&self.text[run..=i]);
+                    i += 2;
+                    run = i;
+                }
+                b'\'' => break,
+                b'\n' => return None,
+                _ => i += 1,
+            }
+        }
+        self.i = i + 1;
+        Some(self.quoted_text(owned, run, i))
+    }
+
+    /// A one-line double-quoted scalar, its escapes resolved as yaml-rust2 does.
+    fn double_quoted(&mut self) -> Option<CompactString> {
+        let b = self.b;
+        let mut i = self.i + 1;
+        let mut owned = String::new();
+        let mut run = i;
+        loop {
+            match *b.get(i)? {
+                b'"' => break,
+                b'\n' => return None,
+                b'\\' => {
+                    owned.push_str(&self.text[run..i]);
+                    let (c, len) = escape(&b[i + 1..])?;
+                    owned.push(c);
+                    i += 1 + len;
+                    run = i;
+                }
+                _ => i += 1,
+            }
+        }
+        self.i = i + 1;
+        Some(self.quoted_text(owned, run, i))
+    }
+
+    /// The text of a quoted scalar: what was unescaped so far (`owned`) and the rest, the
+    /// slice `run..end`.
+    fn quoted_text(&self, mut owned: String, run: usize, end: usize) -> CompactString {
+        let rest = &self.text[run..end];
+        if owned.is_empty() {
+            return CompactString::new(rest);
+        }
+        owned.push_str(rest);
+        CompactString::from(owned)
+    }
+}
+
+/// The character of a double-quoted escape whose text (after the `\`) starts `b`, and the
+/// number of bytes it takes; `None` for what yaml-rust2 refuses (or a line break).
+fn escape(b: &[u8]) -> Option<(char, usize)> {
+    let c = match *b.first()? {
+        b'0' => '\0',
+        b'a' => '\x07',
+        b'b' => '\x08',
+        b't' => '\t',
+        b'n' => '\n',
+        b'v' => '\x0b',
+        b'f' => '\x0c',
+        b'r' => '\x0d',
+        b'e' => '\x1b',
+        b' ' => ' ',
+        b'"' => '"',
+        b'/' => '/',
+        b'\\' => '\\',
+        b'N' => '\u{85}',
+        b'_' => '\u{a0}',
+        b'L' => '\u{2028}',
+        b'P' => '\u{2029}',
+        b'x' => return hex_escape(b, 2),
+        b'u' => return hex_escape(b, 4),
+        b'U' => return hex_escape(b, 8),
+        _ => return None,
+    };
+    Some((c, 1))
+}
+
+fn hex_escape(b: &[u8], digits: usize) -> Option<(char, usize)> {
+    let hex = b.get(1..=digits)?;
+    let mut value = 0u32;
+    for &d in hex {
+        value = (value << 4) + char::from(d).to_digit(16)?;
+    }
+    Some((char::from_u32(value)?, 1 + digits))
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}

@@ -1,0 +1,491 @@
+//! The fast path's contract, tested differentially: for every text, `fast::parse` is either
+//! `None` or exactly the tree yaml-rust2's path builds (positions and plain flags included).
+
+use std::path::{Path, PathBuf};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::*;
+
+/// Whether the fast path took `text`; panics if its tree differs from yaml-rust2's.
+fn agrees(text: &str) -> bool {
+    let Some(fast) = fast::parse(text) else {
+        return false;
+    };
+    match parse_slow(text, true) {
+        Ok(slow) => assert!(
+            slow == fast,
+            "the fast path differs from yaml-rust2 on {:?}: {}",
+            short(text),
+            difference(&fast, &slow)
+        ),
+        Err(e) => panic!(
+            "the fast path took {:?}, which yaml-rust2 refuses: {e:?}",
+            short(text)
+        ),
+    }
+    true
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(400).collect()
+}
+
+/// Where two trees first differ: the path, and both nodes without their children.
+fn difference(fast: &Node, slow: &Node) -> String {
+    fn head(n: &Node) -> String {
+        match n {
+            Node::Scalar(s) => format!("{s:?}"),
+            Node::Sequence(s) => format!("sequence at {:?} of {}", s.pos(), s.len()),
+            Node::Mapping(m) => format!("mapping at {:?} of {}", m.pos(), m.len()),
+        }
+    }
+    match (fast, slow) {
+        (Node::Sequence(a), Node::Sequence(b)) if a.pos() == b.pos() && a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+                if x != y {
+                    return format!("[{i}] {}", difference(x, y));
+                }
+            }
+        }
+        (Node::Mapping(a), Node::Mapping(b)) if a.pos() == b.pos() && a.len() == b.len() => {
+            for ((k, x), (l, y)) in a.iter().zip(b.iter()) {
+                if k != l {
+                    return format!("key fast {k:?} slow {l:?}");
+                }
+                if x != y {
+                    return format!(".{} {}", k.as_str(), difference(x, y));
+                }
+            }
+        }
+        _ => {}
+    }
+    format!("\n  fast: {}\n  slow: {}", head(fast), head(slow))
+}
+
+/// The bench workload of `bench/g.py apiflow BASE n`.
+fn bench_text(n: usize) -> String {
+    let base = "http://127.0.0.1:8080";
+    let mut out = format!(
+        "version: 1\nname: bench\nsteps:\n  - request: {{ method: POST, url: \"{base}/token\", form: {{ grant_type: client_credentials }} }}\n    capture: {{ token: {{ json: $.access_token, secret: true }} }}\n"
+    );
+    for i in 1..=n {
+        out.push_str(&format!(
+            "  - request: {{ url: \"{base}/items/{i}\", auth: {{ bearer: \"{{{{ token }}}}\" }} }}\n    expect: {{ status: 200, json: {{ $.state: active }} }}\n    capture: {{ item_id: $.id }}\n"
+        ));
+    }
+    out
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path.is_dir() && name != "target" && name != ".git" && name != "node_modules" {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+}
+
+/// The ```yaml blocks of a Markdown file (none if it is absent).
+fn yaml_blocks(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match &mut current {
+            None if line.trim_start().starts_with("```yaml") => current = Some(String::new()),
+            Some(block) if line.trim_start().starts_with("```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+/// Every YAML text of the repository and of the docs and spec.
+fn corpus() -> Vec<String> {
+    let mut files = Vec::new();
+    yaml_files(&repo(), &mut files);
+    let mut texts: Vec<String> = files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect();
+    for doc in [
+        repo().join("docs/workflow-format.md"),
+        repo().join("README.md"),
+        PathBuf::from("/work/shared/spec/workflow-format.md"),
+    ] {
+        texts.extend(yaml_blocks(&doc));
+    }
+    texts.push(bench_text(3));
+    texts
+}
+
+#[test]
+fn takes_the_bench_file_and_the_recipes() {
+    assert!(agrees(&bench_text(500)));
+    let mut files = Vec::new();
+    yaml_files(&repo().join("workflows"), &mut files);
+    assert!(files.len() >= 5, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(agrees(&text), "the fast path bails on {}", file.display());
+    }
+}
+
+#[test]
+fn agrees_on_the_corpus() {
+    let corpus = corpus();
+    assert!(corpus.len() > 20);
+    let taken = corpus.iter().filter(|t| agrees(t)).count();
+    assert!(taken * 2 > corpus.len(), "took {taken} of {}", corpus.len());
+}
+
+/// Characters that mean something to YAML, and some that do not.
+const ALPHABET: &[&str] = &[
+    " ", " ", "  ", "\n", "\n  ", ":", ": ", "- ", "-", "#", " #", ",", "[", "]", "{", "}", "'",
+    "\"", "\\", "?", "|", ">", "&", "*", "!", "%", "@", "`", "~", "é", "日", "\t", "\r", "x", "a",
+    "1", ".", "---", "...", "''", "\\n", "\\u00e9", "\\x4", "\u{feff}",
+];
+
+fn mutate(rng: &mut StdRng, text: &str) -> String {
+    let mut text = text.to_owned();
+    for _ in 0..rng.random_range(1..4) {
+        let mut at = rng.random_range(0..=text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        match rng.random_range(0..4) {
+            0 | 1 => text.insert_str(at, ALPHABET[rng.random_range(0..ALPHABET.len())]),
+            2 => {
+                let mut end = (at + rng.random_range(1..4)).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                text.replace_range(at..end, "");
+            }
+            _ => {
+                let mut end = (at + rng.random_range(1..12)).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                let copy = text[at..end].to_owned();
+                text.insert_str(at, &copy);
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn agrees_on_mutations_of_the_corpus() {
+    let mut rng = StdRng::seed_from_u64(14);
+    // Small texts: the recipes and short documents (a long file's mutation mostly bails).
+    let corpus: Vec<String> = corpus().into_iter().filter(|t| t.len() < 4000).collect();
+    let (mut cases, mut taken) = (0, 0);
+    for text in &corpus {
+        for _ in 0..600 {
+            cases += 1;
+            taken += usize::from(agrees(&mutate(&mut rng, text)));
+        }
+    }
+    for text in super::super::mutations::mutations(5000) {
+        cases += 1;
+        taken += usize::from(agrees(&text));
+    }
+    assert!(taken * 10 > cases, "took {taken} of {cases}");
+}
+
+/// Random documents in and near the subset.
+struct Gen {
+    rng: StdRng,
+    out: String,
+}
+
+impl Gen {
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.rng.random_range(0..from.len())]
+    }
+
+    fn emit(&mut self, from: &[&str]) {
+        let piece = self.pick(from);
+        self.out.push_str(piece);
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.random_bool(p)
+    }
+
+    fn scalar_text(&mut self) -> String {
+        const PARTS: &[&str] = &[
+            "a",
+            "b",
+            "key",
+            "x1",
+            "200",
+            "-5",
+            "1.5",
+            "true",
+            "~",
+            "null",
+            "é",
+            "日本",
+            " ",
+            ":",
+            ":x",
+            "#",
+            "x#",
+            ",",
+            "[",
+            "]",
+            "{",
+            "}",
+            "'",
+            "\"",
+            "\\",
+            "-",
+            "?",
+            "$.id",
+            "{{ t }}",
+            "http://h:80/p?q=1",
+            "|",
+            ">",
+            "&",
+            "*",
+            "!",
+            "%",
+            "@",
+            "/",
+            ".",
+            "_",
+        ];
+        const SAFE: &[&str] = &[
+            "a", "b", "key", "x1", "200", "1.5", "true", "é", "$.id", "{{ t }}",
+        ];
+        let n = self.rng.random_range(1..4);
+        let parts = if self.chance(0.6) { SAFE } else { PARTS };
+        (0..n).map(|_| self.pick(parts)).collect()
+    }
+
+    fn scalar(&mut self) -> String {
+        let text = self.scalar_text();
+        match self.rng.random_range(0..10) {
+            0..=5 => text,
+            6 | 7 => format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"")),
+            8 => format!("'{}'", text.replace('\'', "''")),
+            _ => {
+                let escape = self.pick(&["\\n", "\\t", "\\u00e9", "\\x41", "\\U0001F600", "\\q"]);
+                format!("\"{text}{escape}\"")
+            }
+        }
+    }
+
+    fn key(&mut self) -> String {
+        if self.chance(0.8) {
+            self.pick(&["a", "b", "c", "id", "name", "$.x", "k y", "é", "1"])
+                .to_owned()
+        } else {
+            self.scalar()
+        }
+    }
+
+    fn flow(&mut self, depth: usize) -> String {
+        let n = self.rng.random_range(0..4);
+        let space = if self.chance(0.7) { " " } else { "" };
+        if self.chance(0.6) {
+            let entries: Vec<String> = (0..n)
+                .map(|_| {
+                    let key = self.key();
+                    let value = self.flow_value(depth + 1);
+                    let sep = self.pick(&[": ", ": ", ":", " : "]);
+                    format!("{key}{sep}{value}")
+                })
+                .collect();
+            format!(
+                "{{{space}{}{space}}}",
+                entries.join(self.pick(&[", ", ",", " , "]))
+            )
+        } else {
+            let items: Vec<String> = (0..n).map(|_| self.flow_value(depth + 1)).collect();
+            format!("[{space}{}{space}]", items.join(self.pick(&[", ", ","])))
+        }
+    }
+
+    fn flow_value(&mut self, depth: usize) -> String {
+        if depth < 3 && self.chance(0.3) {
+            self.flow(depth)
+        } else {
+            self.scalar()
+        }
+    }
+
+    fn line_end(&mut self) {
+        if self.chance(0.1) {
+            self.emit(&[" # note", "  #: x", "#x", " "]);
+        }
+        self.out.push('\n');
+        if self.chance(0.1) {
+            let filler = self.pick(&["\n", "# c\n", "   # c\n", "  \n"]);
+            self.out.push_str(filler);
+        }
+    }
+
+    fn indent_step(&mut self) -> usize {
+        if self.chance(0.9) {
+            2
+        } else {
+            self.rng.random_range(0..5)
+        }
+    }
+
+    fn mapping(&mut self, indent: usize, depth: usize, first_inline: bool) {
+        let n = self.rng.random_range(1..5);
+        for i in 0..n {
+            if i > 0 || !first_inline {
+                let pad = if self.chance(0.03) {
+                    indent + 1
+                } else {
+                    indent
+                };
+                self.out.push_str(&" ".repeat(pad));
+            }
+            let key = self.key();
+            self.out.push_str(&key);
+            self.value(indent, depth);
+        }
+    }
+
+    /// After a key: `: ` and a value on the line, or a block below.
+    fn value(&mut self, indent: usize, depth: usize) {
+        match self.rng.random_range(0..10) {
+            0..=4 => {
+                let v = self.scalar();
+                self.emit(&[": ", ": ", ":  ", ":"]);
+                self.out.push_str(&v);
+                self.line_end();
+            }
+            5 | 6 => {
+                let v = self.flow(0);
+                self.out.push_str(": ");
+                self.out.push_str(&v);
+                self.line_end();
+            }
+            7 if depth < 4 => {
+                self.out.push(':');
+                self.line_end();
+                let inner = indent + self.indent_step();
+                self.mapping(inner, depth + 1, false);
+            }
+            8 if depth < 4 => {
+                self.out.push(':');
+                self.line_end();
+                let inner = if self.chance(0.3) {
+                    indent
+                } else {
+                    indent + self.indent_step()
+                };
+                self.sequence(inner, depth + 1);
+            }
+            _ => {
+                self.out.push(':');
+                self.line_end();
+            }
+        }
+    }
+
+    fn sequence(&mut self, indent: usize, depth: usize) {
+        let n = self.rng.random_range(1..4);
+        for _ in 0..n {
+            self.out.push_str(&" ".repeat(indent));
+            self.emit(&["- ", "- ", "-  ", "-"]);
+            match self.rng.random_range(0..4) {
+                0 => {
+                    let v = self.scalar();
+                    self.out.push_str(&v);
+                    self.line_end();
+                }
+                1 => {
+                    let v = self.flow(0);
+                    self.out.push_str(&v);
+                    self.line_end();
+                }
+                _ if depth < 4 => {
+                    let column = self.out.len() - self.out.rfind('\n').map_or(0, |i| i + 1);
+                    self.mapping(column, depth + 1, true);
+                }
+                _ => self.line_end(),
+            }
+        }
+    }
+}
+
+#[test]
+fn agrees_on_generated_documents() {
+    let mut g = Gen {
+        rng: StdRng::seed_from_u64(8),
+        out: String::new(),
+    };
+    let (mut cases, mut taken) = (0, 0);
+    for _ in 0..40_000 {
+        g.out.clear();
+        if g.chance(0.1) {
+            g.out.push_str("# head\n\n");
+        }
+        g.mapping(0, 0, false);
+        let text = std::mem::take(&mut g.out);
+        cases += 1;
+        taken += usize::from(agrees(&text));
+        let mutated = mutate(&mut g.rng, &text);
+        cases += 1;
+        taken += usize::from(agrees(&mutated));
+    }
+    assert!(taken * 20 > cases, "took {taken} of {cases}");
+}
+
+#[test]
+fn hostile_input_is_bounded() {
+    let started = std::time::Instant::now();
+    // Deep nesting bails (yaml-rust2 then refuses it with its message).
+    let deep = "a:\n".to_owned()
+        + &(1..300)
+            .map(|d| format!("{}k:\n", " ".repeat(d)))
+            .collect::<String>()
+        + &" ".repeat(300)
+        + "k: v\n";
+    assert!(fast::parse(&deep).is_none());
+    assert!(fast::parse(&format!("a: {}", "[".repeat(10_000))).is_none());
+    assert!(fast::parse(&format!("a: {}", "{ b: ".repeat(10_000))).is_none());
+    // A 1 MB line, a 1 MB flow sequence, 100,000 keys: linear.
+    let long = format!("a: {}\n", "x".repeat(1 << 20));
+    assert!(agrees(&long));
+    let items = format!("a: [{}1]\n", "1, ".repeat(300_000));
+    assert!(fast::parse(&items).is_some());
+    let keys: String = (0..100_000).map(|i| format!("k{i}: {i}\n")).collect();
+    assert!(fast::parse(&keys).is_some());
+    let dup = keys.clone() + "k5: again\n";
+    assert!(fast::parse(&dup).is_none());
+    let wide = format!("a: \"{}\"\n", "é\\n".repeat(300_000));
+    assert!(fast::parse(&wide).is_some());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
