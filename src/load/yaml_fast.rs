@@ -22,6 +22,9 @@ use compact_str::CompactString;
 use super::{Mapping, Node, PLAIN, Scalar, Sequence, is_duplicate};
 use crate::source::Pos;
 
+#[path = "yaml_fast_scalar.rs"]
+mod scalar;
+
 /// Deeper nesting than this leaves the file to yaml-rust2 (which refuses past `MAX_DEPTH`);
 /// it also bounds this parser's recursion.
 const MAX_FAST_DEPTH: usize = 64;
@@ -118,14 +121,20 @@ impl<'a> Fast<'a> {
     fn next_line(&mut self) {
         match memchr_newline(&self.b[self.i..]) {
             Some(n) => {
-                self.i += n + 1;
-                self.line += 1;
-                self.line_start = self.i;
-                self.col_byte = self.i;
-                self.col_chars = 0;
+                self.i += n;
+                self.newline();
             }
             None => self.i = self.b.len(),
         }
+    }
+
+    /// Past the `\n` at the cursor.
+    fn newline(&mut self) {
+        self.i += 1;
+        self.line += 1;
+        self.line_start = self.i;
+        self.col_byte = self.i;
+        self.col_chars = 0;
     }
 
     /// From the start of a line: past blank and comment lines to the first character of the
@@ -200,6 +209,7 @@ impl<'a> Fast<'a> {
             self.skip_spaces();
             let value = match self.peek() {
                 None | Some(b'\n' | b'#') => self.nested_block(indent)?,
+                Some(b'|' | b'>') => self.block_scalar(indent)?,
                 _ => {
                     let value = self.inline_value()?;
                     self.end_of_line()?;
@@ -227,9 +237,18 @@ impl<'a> Fast<'a> {
     /// or sequence on the lines below.
     fn nested_block(&mut self, indent: usize) -> Option<Node> {
         let next = self.end_of_line()?;
-        if self.at_end() {
-            // An empty value.
-            return None;
+        if self.at_end() || next < indent || (next == indent && !self.at_entry()) {
+            // An empty value: yaml-rust2's plain empty scalar at the next token, or at the
+            // start of the line after the text.
+            let pos = match self.at_end() && self.i > self.line_start {
+                true => Pos::new(self.line + 1, 1),
+                false => self.pos(self.i),
+            };
+            return Some(Node::Scalar(Scalar {
+                line: pos.line,
+                column: pos.column | PLAIN,
+                value: CompactString::const_new(""),
+            }));
         }
         if next > indent {
             if self.at_entry() {
@@ -237,11 +256,8 @@ impl<'a> Fast<'a> {
             } else {
                 self.block_mapping(next, None)
             }
-        } else if next == indent && self.at_entry() {
-            self.block_sequence(next, true)
         } else {
-            // An empty value.
-            None
+            self.block_sequence(next, true)
         }
     }
 
@@ -421,175 +437,6 @@ impl<'a> Fast<'a> {
             items: self.items.drain(start..).collect(),
         }))
     }
-
-    /// A plain, single- or double-quoted scalar on one line; the cursor ends just after it.
-    fn scalar(&mut self, flow: bool) -> Option<Scalar> {
-        let start = self.i;
-        let value = match self.peek()? {
-            b'"' => self.double_quoted()?,
-            b'\'' => self.single_quoted()?,
-            c => {
-                let next = self.at(start + 1);
-                let plain_start = match c {
-                    b'-' => !(is_space_or_end(next) || flow && next.is_some_and(is_flow_indicator)),
-                    b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!'
-                    | b'|' | b'>' | b'%' | b'@' | b'`' | b' ' | b'\n' => false,
-                    _ => true,
-                };
-                if !plain_start {
-                    return None;
-                }
-                let value = self.plain(flow)?;
-                return Some(self.scalar_at(start, value, true));
-            }
-        };
-        Some(self.scalar_at(start, value, false))
-    }
-
-    fn scalar_at(&mut self, start: usize, value: CompactString, plain: bool) -> Scalar {
-        let pos = self.pos(start);
-        Scalar {
-            line: pos.line,
-            column: pos.column.min(PLAIN - 1) | if plain { PLAIN } else { 0 },
-            value,
-        }
-    }
-
-    /// The text of a one-line plain scalar at the cursor: up to `: `, ` #`, the line end, or
-    /// (in a flow collection) a flow indicator; without its trailing spaces.
-    fn plain(&mut self, flow: bool) -> Option<CompactString> {
-        let b = self.b;
-        let start = self.i;
-        let mut i = start;
-        let mut end = start;
-        loop {
-            match b.get(i) {
-                None | Some(b'\n') => break,
-                Some(b':') => {
-                    let next = b.get(i + 1).copied();
-                    if is_space_or_end(next) || (flow && next.is_some_and(is_flow_indicator)) {
-                        break;
-                    }
-                    i += 1;
-                    end = i;
-                }
-                Some(b' ') => {
-                    while b.get(i) == Some(&b' ') {
-                        i += 1;
-                    }
-                    if matches!(b.get(i), None | Some(b'\n' | b'#')) {
-                        break;
-                    }
-                }
-                // yaml-rust2 refuses `-` before a flow indicator inside a flow collection.
-                Some(b'-') if flow && b.get(i + 1).is_some_and(|&c| is_flow_indicator(c)) => {
-                    return None;
-                }
-                Some(&c) if flow && is_flow_indicator(c) => break,
-                Some(_) => {
-                    i += 1;
-                    end = i;
-                }
-            }
-        }
-        self.i = end;
-        Some(CompactString::new(&self.text[start..end]))
-    }
-
-    /// A one-line single-quoted scalar (`''` is a quote).
-    fn single_quoted(&mut self) -> Option<CompactString> {
-        let b = self.b;
-        let mut i = self.i + 1;
-        let mut owned = String::new();
-        let mut run = i;
-        loop {
-            match *b.get(i)? {
-                b'\'' if b.get(i + 1) == Some(&b'\'') => {
-                    owned.push_str(&self.text[run..=i]);
-                    i += 2;
-                    run = i;
-                }
-                b'\'' => break,
-                b'\n' => return None,
-                _ => i += 1,
-            }
-        }
-        self.i = i + 1;
-        Some(self.quoted_text(owned, run, i))
-    }
-
-    /// A one-line double-quoted scalar, its escapes resolved as yaml-rust2 does.
-    fn double_quoted(&mut self) -> Option<CompactString> {
-        let b = self.b;
-        let mut i = self.i + 1;
-        let mut owned = String::new();
-        let mut run = i;
-        loop {
-            match *b.get(i)? {
-                b'"' => break,
-                b'\n' => return None,
-                b'\\' => {
-                    owned.push_str(&self.text[run..i]);
-                    let (c, len) = escape(&b[i + 1..])?;
-                    owned.push(c);
-                    i += 1 + len;
-                    run = i;
-                }
-                _ => i += 1,
-            }
-        }
-        self.i = i + 1;
-        Some(self.quoted_text(owned, run, i))
-    }
-
-    /// The text of a quoted scalar: what was unescaped so far (`owned`) and the rest, the
-    /// slice `run..end`.
-    fn quoted_text(&self, mut owned: String, run: usize, end: usize) -> CompactString {
-        let rest = &self.text[run..end];
-        if owned.is_empty() {
-            return CompactString::new(rest);
-        }
-        owned.push_str(rest);
-        CompactString::from(owned)
-    }
-}
-
-/// The character of a double-quoted escape whose text (after the `\`) starts `b`, and the
-/// number of bytes it takes; `None` for what yaml-rust2 refuses (or a line break).
-fn escape(b: &[u8]) -> Option<(char, usize)> {
-    let c = match *b.first()? {
-        b'0' => '\0',
-        b'a' => '\x07',
-        b'b' => '\x08',
-        b't' => '\t',
-        b'n' => '\n',
-        b'v' => '\x0b',
-        b'f' => '\x0c',
-        b'r' => '\x0d',
-        b'e' => '\x1b',
-        b' ' => ' ',
-        b'"' => '"',
-        b'/' => '/',
-        b'\\' => '\\',
-        b'N' => '\u{85}',
-        b'_' => '\u{a0}',
-        b'L' => '\u{2028}',
-        b'P' => '\u{2029}',
-        b'x' => return hex_escape(b, 2),
-        b'u' => return hex_escape(b, 4),
-        b'U' => return hex_escape(b, 8),
-        _ => return None,
-    };
-    Some((c, 1))
-}
-
-fn hex_escape(b: &[u8], digits: usize) -> Option<(char, usize)> {
-    let hex = b.get(1..=digits)?;
-    let mut value = 0u32;
-    for &d in hex {
-        value = (value << 4) + char::from(d).to_digit(16)?;
-    }
-    Some((char::from_u32(value)?, 1 + digits))
 }
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {

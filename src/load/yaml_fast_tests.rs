@@ -210,6 +210,7 @@ fn agrees_on_mutations_of_the_corpus() {
         cases += 1;
         taken += usize::from(agrees(&text));
     }
+    eprintln!("mutations: took {taken} of {cases}");
     assert!(taken * 10 > cases, "took {taken} of {cases}");
 }
 
@@ -403,10 +404,51 @@ impl Gen {
                 };
                 self.sequence(inner, depth + 1);
             }
+            9 if self.chance(0.5) => self.block_scalar(indent),
             _ => {
                 self.out.push(':');
                 self.line_end();
             }
+        }
+    }
+
+    /// `: |` and lines below, some blank, some indented more or less.
+    fn block_scalar(&mut self, indent: usize) {
+        self.emit(&[
+            ": |", ": >", ": |-", ": >-", ": |+", ": >+", ": |2", ": | # c", ": >\n",
+        ]);
+        self.out.push('\n');
+        let inner = indent + self.indent_step();
+        for _ in 0..self.rng.random_range(0..5) {
+            match self.rng.random_range(0..8) {
+                0 => self.out.push('\n'),
+                1 => {
+                    let pad = self.rng.random_range(0..inner + 3);
+                    self.out.push_str(&" ".repeat(pad));
+                    self.out.push('\n');
+                }
+                2 => {
+                    self.out
+                        .push_str(&" ".repeat(inner + 1 + self.rng.random_range(0..2)));
+                    let text = self.scalar_text();
+                    self.out.push_str(&text);
+                    self.out.push('\n');
+                }
+                3 => {
+                    self.out.push_str(&" ".repeat(inner));
+                    self.emit(&["# not a comment", "#", "- x", "a: b"]);
+                    self.out.push('\n');
+                }
+                _ => {
+                    self.out.push_str(&" ".repeat(inner));
+                    let text = self.scalar_text();
+                    self.out.push_str(&text);
+                    self.out.push('\n');
+                }
+            }
+        }
+        if self.chance(0.1) {
+            self.emit(&["  # after\n", "\n\n", " # x\n"]);
         }
     }
 
@@ -456,6 +498,7 @@ fn agrees_on_generated_documents() {
         cases += 1;
         taken += usize::from(agrees(&mutated));
     }
+    eprintln!("generated: took {taken} of {cases}");
     assert!(taken * 20 > cases, "took {taken} of {cases}");
 }
 
@@ -488,4 +531,23 @@ fn hostile_input_is_bounded() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Shapes the fast path must take (else its speed-up silently vanishes for them), each
+/// checked against yaml-rust2.
+#[test]
+fn takes_the_common_shapes() {
+    for text in [
+        "a: 1\nb: 'it''s'\nc: \"tab\\tand \\u00e9 \\\"q\\\"\"\n",
+        "a:\nb: ~\nc:\n",
+        "a: # note\n  b: x # note\n# line\n\n  c: [1, 'two', \"three\", {d: e}]\n",
+        "a:\n- x\n- y: 1\n  z: 2\nb:\n  - [1, 2]\n  -   k: v\n",
+        "body: |\n  {\"a\": 1}\n\n    more\n  # not a comment\nnext: 1\n",
+        "a: |-\n  x\n  y\n\n\nb: >\n  folded\n  text\n\n  para\nc: >-\n  x\n   y\n  z\nd: |+\n  keep\n\n",
+        "é: ünï 日本\n\"q k\": v\n'x': {\"a b\": c}\n",
+        "url: http://h:80/p?q=1#frag\nexpr: steps.a | map(attribute=\"x\") | list\n",
+        "a: {}\nb: []\nc: -5\nd: x:y\n",
+    ] {
+        assert!(agrees(text), "the fast path bails on {text:?}");
+    }
 }
