@@ -36,8 +36,19 @@ const MAX_KEY_BYTES: usize = 1000;
 /// The tree of `text` if it is in the subset, exactly as the yaml-rust2 path builds it.
 pub(super) fn parse(text: &str) -> Option<Node> {
     // Tabs, carriage returns, NUL (yaml-rust2's end of input) and other controls, and a byte
-    // order mark anywhere: the slow path.
-    if text.bytes().any(|c| c < b' ' && c != b'\n') || text.contains('\u{feff}') {
+    // order mark anywhere: the slow path. One branch-free pass per 64 bytes (vectorised),
+    // which also finds whether the text is ASCII, so columns are byte offsets.
+    let (mut refused, mut high) = (false, false);
+    for chunk in text.as_bytes().chunks(64) {
+        for &c in chunk {
+            refused |= c < b' ' && c != b'\n';
+            high |= c >= 0x80;
+        }
+        if refused {
+            return None;
+        }
+    }
+    if high && text.contains('\u{feff}') {
         return None;
     }
     let mut p = Fast {
@@ -48,6 +59,7 @@ pub(super) fn parse(text: &str) -> Option<Node> {
         line_start: 0,
         col_byte: 0,
         col_chars: 0,
+        ascii: !high,
         depth: 0,
         items: Vec::new(),
         entries: Vec::new(),
@@ -72,6 +84,8 @@ struct Fast<'a> {
     /// (asked for in increasing order) are counted from there, not from the line's start.
     col_byte: usize,
     col_chars: u32,
+    /// Whether the text is all ASCII, so that a column is a byte offset.
+    ascii: bool,
     depth: usize,
     /// The children of every open container, as on the yaml-rust2 path.
     items: Vec<Node>,
@@ -98,6 +112,10 @@ impl<'a> Fast<'a> {
     /// yaml-rust2's position of the byte at `i` on the current line: line from 1, column
     /// (in characters) from 1.
     fn pos(&mut self, i: usize) -> Pos {
+        if self.ascii {
+            let column = u32::try_from(i - self.line_start + 1).unwrap_or(u32::MAX);
+            return Pos::new(self.line, column);
+        }
         if i < self.col_byte {
             self.col_byte = self.line_start;
             self.col_chars = 0;

@@ -6,6 +6,20 @@ use compact_str::CompactString;
 use super::{Fast, is_flow_indicator, is_space_or_end, memchr_newline};
 use crate::load::yaml::{Node, PLAIN, Scalar};
 
+/// The bytes that end a plain scalar, or may, in block and in flow context.
+const BLOCK_SPECIAL: [bool; 256] = special(b"\n: ");
+const FLOW_SPECIAL: [bool; 256] = special(b"\n: -,[]{}");
+
+const fn special(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
 impl Fast<'_> {
     /// A plain, single- or double-quoted scalar on one line; the cursor ends just after it.
     pub(super) fn scalar(&mut self, flow: bool) -> Option<Scalar> {
@@ -47,7 +61,13 @@ impl Fast<'_> {
         let start = self.i;
         let mut i = start;
         let mut end = start;
+        // What can end a plain scalar or needs a closer look; the rest is skipped in bulk.
+        let special = if flow { &FLOW_SPECIAL } else { &BLOCK_SPECIAL };
         loop {
+            while i < b.len() && !special[usize::from(b[i])] {
+                i += 1;
+                end = i;
+            }
             match b.get(i) {
                 None | Some(b'\n') => break,
                 Some(b':') => {
