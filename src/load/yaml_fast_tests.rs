@@ -551,3 +551,39 @@ fn takes_the_common_shapes() {
         assert!(agrees(text), "the fast path bails on {text:?}");
     }
 }
+
+/// Limits of the subset: keys near yaml-rust2's 1024-character simple keys, nesting near
+/// the fast path's depth bound, columns after multi-byte characters, the end of the text.
+#[test]
+fn agrees_at_the_edges() {
+    let mut texts = Vec::new();
+    for n in [990, 1000, 1010, 1023, 1024, 1025, 1030] {
+        texts.push(format!("{}: v\n", "k".repeat(n)));
+        texts.push(format!("a: {{ {}: v }}\n", "k".repeat(n)));
+        texts.push(format!("\"{}\": v\n", "é".repeat(n / 2)));
+        texts.push(format!("- {}: v\n", "k".repeat(n)));
+        texts.push(format!("a: {}\n", "v".repeat(n)));
+    }
+    for depth in [60, 62, 63, 64, 65, 70] {
+        let mut text = String::new();
+        for d in 0..depth {
+            text.push_str(&format!("{}k{d}:\n", " ".repeat(d)));
+        }
+        text.push_str(&format!("{}end: x\n", " ".repeat(depth)));
+        texts.push(text);
+        texts.push(format!("a: {}1{}\n", "[".repeat(depth), "]".repeat(depth)));
+    }
+    for tail in ["", "\n", "\n\n", " ", "  # c", "\n# c", "\n  "] {
+        for body in ["a: 1", "a:", "a: |\n  x", "a:\n- x", "a: 'q'", "a: {b: c}"] {
+            texts.push(format!("{body}{tail}"));
+        }
+    }
+    for text in [
+        "日本: { é: [ü, \"ö\"], x: 'ß' }\n",
+        "a:\n  日本: x\n  b: |\n    é\n",
+    ] {
+        texts.push(text.to_owned());
+    }
+    let taken = texts.iter().filter(|t| agrees(t)).count();
+    assert!(taken > texts.len() / 2, "took {taken} of {}", texts.len());
+}
