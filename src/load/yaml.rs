@@ -250,7 +250,7 @@ pub fn parse(text: &str) -> Result<Node, (String, Pos)> {
 
 fn parse_document(text: &str, top_must_be_mapping: bool) -> Result<Node, (String, Pos)> {
     // The same tree as below for the common subset, several times cheaper (`yaml_fast.rs`).
-    if let Some(node) = fast::parse(text) {
+    if let Some(node) = fast::parse(text, top_must_be_mapping) {
         return Ok(node);
     }
     parse_slow(text, top_must_be_mapping)

@@ -33,8 +33,10 @@ const MAX_FAST_DEPTH: usize = 64;
 /// characters for a simple key, which changes how it is read.
 const MAX_KEY_BYTES: usize = 1000;
 
-/// The tree of `text` if it is in the subset, exactly as the yaml-rust2 path builds it.
-pub(super) fn parse(text: &str) -> Option<Node> {
+/// The tree of `text` if it is in the subset, exactly as the yaml-rust2 path builds it;
+/// a top-level block sequence too unless `mapping_only` (a workflow file, where yaml-rust2's
+/// path refuses it).
+pub(super) fn parse(text: &str, mapping_only: bool) -> Option<Node> {
     // Tabs, carriage returns, NUL (yaml-rust2's end of input) and other controls, and a byte
     // order mark anywhere: the slow path. One branch-free pass per 64 bytes (vectorised),
     // which also finds whether the text is ASCII, so columns are byte offsets.
@@ -64,11 +66,15 @@ pub(super) fn parse(text: &str) -> Option<Node> {
         items: Vec::new(),
         entries: Vec::new(),
     };
-    if p.next_content_line()? != 0 {
+    if p.next_content_line()? != 0 || p.at_end() {
         return None;
     }
-    let node = p.block_mapping(0, None)?;
-    // The top-level mapping ends only at the end of the text.
+    let node = match p.at_entry() {
+        true if mapping_only => return None,
+        true => p.block_sequence(0, false)?,
+        false => p.block_mapping(0, None)?,
+    };
+    // The top-level collection ends only at the end of the text.
     (p.i == p.b.len()).then_some(node)
 }
 

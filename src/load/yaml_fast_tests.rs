@@ -8,12 +8,18 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 
-/// Whether the fast path took `text`; panics if its tree differs from yaml-rust2's.
+/// Whether the fast path took `text` (as a workflow file or as any value); panics if its
+/// tree differs from yaml-rust2's.
 fn agrees(text: &str) -> bool {
-    let Some(fast) = fast::parse(text) else {
+    let as_workflow = agrees_as(text, true);
+    agrees_as(text, false) || as_workflow
+}
+
+fn agrees_as(text: &str, mapping_only: bool) -> bool {
+    let Some(fast) = fast::parse(text, mapping_only) else {
         return false;
     };
-    match parse_slow(text, true) {
+    match parse_slow(text, mapping_only) {
         Ok(slow) => assert!(
             slow == fast,
             "the fast path differs from yaml-rust2 on {:?}: {}",
@@ -490,7 +496,11 @@ fn agrees_on_generated_documents() {
         if g.chance(0.1) {
             g.out.push_str("# head\n\n");
         }
-        g.mapping(0, 0, false);
+        if g.chance(0.15) {
+            g.sequence(0, 0);
+        } else {
+            g.mapping(0, 0, false);
+        }
         let text = std::mem::take(&mut g.out);
         cases += 1;
         taken += usize::from(agrees(&text));
@@ -512,20 +522,20 @@ fn hostile_input_is_bounded() {
             .collect::<String>()
         + &" ".repeat(300)
         + "k: v\n";
-    assert!(fast::parse(&deep).is_none());
-    assert!(fast::parse(&format!("a: {}", "[".repeat(10_000))).is_none());
-    assert!(fast::parse(&format!("a: {}", "{ b: ".repeat(10_000))).is_none());
+    assert!(fast::parse(&deep, false).is_none());
+    assert!(fast::parse(&format!("a: {}", "[".repeat(10_000)), false).is_none());
+    assert!(fast::parse(&format!("a: {}", "{ b: ".repeat(10_000)), false).is_none());
     // A 1 MB line, a 1 MB flow sequence, 100,000 keys: linear.
     let long = format!("a: {}\n", "x".repeat(1 << 20));
     assert!(agrees(&long));
     let items = format!("a: [{}1]\n", "1, ".repeat(300_000));
-    assert!(fast::parse(&items).is_some());
+    assert!(fast::parse(&items, false).is_some());
     let keys: String = (0..100_000).map(|i| format!("k{i}: {i}\n")).collect();
-    assert!(fast::parse(&keys).is_some());
+    assert!(fast::parse(&keys, false).is_some());
     let dup = keys.clone() + "k5: again\n";
-    assert!(fast::parse(&dup).is_none());
+    assert!(fast::parse(&dup, false).is_none());
     let wide = format!("a: \"{}\"\n", "é\\n".repeat(300_000));
-    assert!(fast::parse(&wide).is_some());
+    assert!(fast::parse(&wide, false).is_some());
     assert!(
         started.elapsed() < std::time::Duration::from_secs(10),
         "{:?}",
@@ -547,6 +557,7 @@ fn takes_the_common_shapes() {
         "é: ünï 日本\n\"q k\": v\n'x': {\"a b\": c}\n",
         "url: http://h:80/p?q=1#frag\nexpr: steps.a | map(attribute=\"x\") | list\n",
         "a: {}\nb: []\nc: -5\nd: x:y\n",
+        "- name: a\n  n: 1\n- name: b\n  n: 2\n",
     ] {
         assert!(agrees(text), "the fast path bails on {text:?}");
     }
