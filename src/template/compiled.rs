@@ -31,6 +31,8 @@ struct CompiledTemplate {
     /// `None` past the first [`KEPT_TEMPLATES`] distinct texts: compiled again at each render.
     template: Option<Template<'static, 'static>>,
     names: Vec<String>,
+    /// The path of names when the whole template is `{{ name }}` or `{{ name.attr }}`.
+    lookup: Option<Box<[String]>>,
 }
 
 /// How many distinct template texts keep their compiled form. minijinja reserves about 11 KiB
@@ -134,6 +136,7 @@ impl StrTemplate {
             source: leaked,
             template: kept.then_some(template),
             names,
+            lookup: plain_lookup(leaked),
         });
         cache.insert(source.to_owned(), Arc::clone(&compiled));
         Ok(Self { compiled, pos })
@@ -141,6 +144,17 @@ impl StrTemplate {
 
     pub fn render(&self, ctx: &Value) -> Result<String, RenderError> {
         let c = &self.compiled;
+        if let Some(path) = &c.lookup
+            && let Some(text) = look_up(ctx, path)
+        {
+            bounds::current()
+                .check()
+                .map_err(|stop| stopped(c.source, self.pos, stop))?;
+            if text.len() > MAX_RENDERED {
+                return Err(too_large(c.source, self.pos));
+            }
+            return Ok(text);
+        }
         let out = match &c.template {
             Some(template) => bounded(c.source, self.pos, || template.render(ctx))?,
             None => {
@@ -332,6 +346,48 @@ impl ValueTemplate {
     }
 }
 
+/// The names of a template that is exactly `{{ name }}` or `{{ name.attr… }}`: rendering it
+/// writes that string as it is (no auto-escaping; see `env.rs`), so a string found there is
+/// the output without running the template (`{{ token }}` in every step's bearer: ~2.5 k
+/// instructions a render). Literals (`true`, `none`) are not names.
+fn plain_lookup(source: &str) -> Option<Box<[String]>> {
+    let inner = source.strip_prefix("{{")?.strip_suffix("}}")?.trim();
+    let is_name = |seg: &str| {
+        let mut chars = seg.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !matches!(
+                seg,
+                "true" | "false" | "none" | "True" | "False" | "None" | "not"
+            )
+    };
+    let path: Vec<String> = inner.split('.').map(str::to_owned).collect();
+    path.iter().all(|s| is_name(s)).then(|| path.into())
+}
+
+/// The string at `path` in `ctx`; `None` when it is anything else (missing, undefined, not a
+/// string), which the full render then handles (and reports).
+fn look_up(ctx: &Value, path: &[String]) -> Option<String> {
+    let (first, rest) = path.split_first()?;
+    let mut value = ctx.get_attr(first).ok()?;
+    for name in rest {
+        if value.is_undefined() || value.is_none() {
+            return None;
+        }
+        value = value.get_attr(name).ok()?;
+    }
+    value.as_str().map(str::to_owned)
+}
+
+fn stopped(source: &str, pos: Pos, stop: bounds::Stop) -> RenderError {
+    RenderError {
+        message: format!("template `{}` {}", short(source), stop.message()),
+        pos,
+    }
+}
+
 /// Runs one render under the task's bounds: not started when time is already up, and failed
 /// with the reason when a `range()` loop was cut short.
 fn bounded<T>(
@@ -339,10 +395,7 @@ fn bounded<T>(
     pos: Pos,
     render: impl FnOnce() -> Result<T, minijinja::Error>,
 ) -> Result<Result<T, minijinja::Error>, RenderError> {
-    let stopped = |stop: bounds::Stop| RenderError {
-        message: format!("template `{}` {}", short(source), stop.message()),
-        pos,
-    };
+    let stopped = |stop: bounds::Stop| stopped(source, pos, stop);
     bounds::current().check().map_err(stopped)?;
     bounds::reset();
     let result = render();

@@ -124,3 +124,44 @@ fn expressions_past_the_budget_evaluate_the_same() {
     );
     assert_eq!(err.pos, Pos::new(2, 5));
 }
+
+#[test]
+fn a_bare_name_renders_as_the_full_template_does() {
+    let ctx = crate::template::to_value(serde_json::json!({
+        "token": "abc", "n": 5, "yes": true, "nothing": null,
+        "inputs": {"base": "http://h"}, "text": "x{{ y }}"
+    }));
+    // The same output as the template run in full, whatever the value's type.
+    for source in [
+        "{{ token }}",
+        "{{token}}",
+        "{{ inputs.base }}",
+        "{{ n }}",
+        "{{ yes }}",
+        "{{ nothing }}",
+        "{{ text }}",
+        "{{ true }}",
+        "{{ token | upper }}",
+    ] {
+        let t = Text::compile(source, Pos::default()).unwrap();
+        let full = ENV.render_str(source, &ctx).unwrap();
+        assert_eq!(t.render(&ctx).unwrap(), full, "{source}");
+    }
+    let t = Text::compile("{{ inputs.base }}", Pos::default()).unwrap();
+    assert_eq!(t.render(&ctx).unwrap(), "http://h");
+    for source in ["{{ tokn }}", "{{ inputs.nope }}", "{{ token.x.y }}"] {
+        let t = Text::compile(source, Pos::default()).unwrap();
+        assert!(t.render(&ctx).is_err(), "{source}");
+    }
+    assert!(plain_lookup("{{ a.b_1 }}").is_some());
+    for source in [
+        "{{ none }}",
+        " {{ a }}",
+        "{{ a }} ",
+        "{{ a | b }}",
+        "{{ a[0] }}",
+        "{{ 1a }}",
+    ] {
+        assert!(plain_lookup(source).is_none(), "{source}");
+    }
+}
