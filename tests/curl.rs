@@ -100,6 +100,13 @@ fn record(
     if uri.path() == "/redirect" {
         return (StatusCode::FOUND, [("location", "/target")]).into_response();
     }
+    // `/chain/N`: N redirects in a row (down to `/chain/0`).
+    if let Some(n) = uri.path().strip_prefix("/chain/") {
+        if let Some(next) = n.parse::<u32>().ok().and_then(|n| n.checked_sub(1)) {
+            let location = format!("/chain/{next}");
+            return (StatusCode::FOUND, [("location", location)]).into_response();
+        }
+    }
     axum::Json(json!({"ok": true})).into_response()
 }
 
@@ -637,6 +644,8 @@ fn curl_apiflow_and_the_exported_command_send_the_same_requests() {
         // These three need `max_redirects`, `body: { file }` and no Referer on redirects.
         case(&["-L", "{URL}/redirect"], &[]),
         case(&["-L", "--max-redirs", "3", "{URL}/redirect"], &[]),
+        // curl follows 50 redirects by default: the import does too (apiflow's default is 10).
+        case(&["-L", "{URL}/chain/20"], &[]),
         case(
             &[
                 "--data-binary",
