@@ -7,6 +7,7 @@
 //! percent-encoding.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
@@ -82,6 +83,19 @@ mod sets {
     pub const ALL: [&AsciiSet; 5] = [QUERY, SPECIAL_QUERY, PATH, USERINFO, NON_ALPHANUMERIC];
 }
 
+/// How many distinct secrets a run may hold, and how many bytes of them (plain values; their
+/// encoded forms are a bounded multiple). A real run holds a few dozen: the bound is there so
+/// that a hostile server (a thousand `Set-Cookie` headers, a `secret: true` capture of a huge
+/// array) cannot grow the redactor without end.
+pub const MAX_SECRETS: usize = 4096;
+pub const MAX_SECRET_BYTES: usize = 1024 * 1024;
+
+/// The error of the step that went past the bound. Output after that is masked whole, except
+/// this text (which holds no secret), so the reader learns why.
+pub const LIMIT_MESSAGE: &str = "apiflow holds at most 4096 secrets (1 MiB in all) and the \
+     servers sent more (sensitive headers, cookies, token fields, secret captures): the step \
+     that went past fails, every output after it is masked and no report file is written";
+
 #[derive(Default)]
 struct State {
     /// Every registered form, to skip repeats.
@@ -90,6 +104,8 @@ struct State {
     pending: Vec<String>,
     /// Secrets already registered (their plain form), to skip repeats cheaply.
     seen: std::collections::HashSet<String>,
+    /// Bytes of the secrets in `seen`.
+    seen_bytes: usize,
     /// Built lazily, on the first redaction after a registration: registering the secrets
     /// of a step costs one build, not one per value.
     matchers: Matchers,
@@ -99,6 +115,9 @@ struct State {
 #[derive(Clone, Default)]
 pub struct Redactor {
     state: Arc<RwLock<State>>,
+    /// Set (for good) when a secret past the bound was refused: from then on every text is
+    /// masked whole, since the refused secret could be anywhere in it (fail closed).
+    overflowed: Arc<AtomicBool>,
 }
 
 impl Redactor {
@@ -107,20 +126,35 @@ impl Redactor {
     }
 
     /// Registers a secret value and every form apiflow may write it in. Empty values are
-    /// ignored.
+    /// ignored. A secret past the bound ([`MAX_SECRETS`], [`MAX_SECRET_BYTES`]) is not held:
+    /// the redactor is marked overflowed instead, and masks every text from then on.
     pub fn add(&self, secret: &str) {
         if secret.trim().is_empty() {
             return;
         }
+        let fits = |state: &State| {
+            state.seen.len() < MAX_SECRETS && state.seen_bytes + secret.len() <= MAX_SECRET_BYTES
+        };
         {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
             if state.seen.contains(secret) {
                 return;
             }
+            // Checked before the forms are made: they would be big for a big secret.
+            if !fits(&state) {
+                self.overflowed.store(true, Ordering::SeqCst);
+                return;
+            }
         }
         let forms = forms(secret);
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        state.seen.insert(secret.to_owned());
+        if !fits(&state) {
+            self.overflowed.store(true, Ordering::SeqCst);
+            return;
+        }
+        if state.seen.insert(secret.to_owned()) {
+            state.seen_bytes += secret.len();
+        }
         for f in forms {
             if !f.is_empty() && !state.known.contains(&f) {
                 state.known.insert(f.clone());
@@ -155,8 +189,16 @@ impl Redactor {
         f(&state.matchers)
     }
 
+    /// Whether a secret was refused for the bound (see [`Redactor::add`]).
+    pub fn overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::SeqCst)
+    }
+
     /// The text with every secret replaced by a mask.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        if self.overflowed() {
+            return Cow::Owned(self.mask_all(text));
+        }
         // A text shorter than the shortest form holds no secret: most texts of a record are.
         self.with_matchers(|m| {
             if text.len() >= m.shortest() && m.is_match(text) {
@@ -167,15 +209,38 @@ impl Redactor {
         })
     }
 
+    /// An overflowed redactor's output: every line masked whole but for [`LIMIT_MESSAGE`].
+    fn mask_all(&self, text: &str) -> String {
+        let message = self.with_matchers(|m| m.replace_all(LIMIT_MESSAGE, MASK));
+        let mut out = String::new();
+        for line in text.split_inclusive('\n') {
+            let (body, end) = match line.strip_suffix('\n') {
+                Some(b) => (b, "\n"),
+                None => (line, ""),
+            };
+            for (i, part) in body.split(LIMIT_MESSAGE).enumerate() {
+                if i > 0 {
+                    out.push_str(&message);
+                }
+                if !part.is_empty() {
+                    out.push_str(MASK);
+                }
+            }
+            out.push_str(end);
+        }
+        out
+    }
+
     /// Whether a text of `len` bytes could hold a secret (it is at least as long as the
     /// shortest registered form): lets a caller skip writing out a text only to redact it.
     pub fn could_hold(&self, len: usize) -> bool {
-        self.with_matchers(|m| !m.is_empty() && len >= m.shortest())
+        self.overflowed() || self.with_matchers(|m| !m.is_empty() && len >= m.shortest())
     }
 
-    /// Whether the text holds any registered secret (in any of its forms).
+    /// Whether the text holds any registered secret (in any of its forms); always, once the
+    /// redactor has overflowed.
     pub fn holds_secret(&self, text: &str) -> bool {
-        self.with_matchers(|m| text.len() >= m.shortest() && m.is_match(text))
+        self.overflowed() || self.with_matchers(|m| text.len() >= m.shortest() && m.is_match(text))
     }
 }
 

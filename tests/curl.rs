@@ -100,6 +100,17 @@ fn record(
     if uri.path() == "/redirect" {
         return (StatusCode::FOUND, [("location", "/target")]).into_response();
     }
+    if uri.path() == "/typed" {
+        return axum::Json(json!({"n": 7, "b": false, "o": {"k": [1, "x"]}, "s": "text"}))
+            .into_response();
+    }
+    // `/chain/N`: N redirects in a row (down to `/chain/0`).
+    if let Some(n) = uri.path().strip_prefix("/chain/") {
+        if let Some(next) = n.parse::<u32>().ok().and_then(|n| n.checked_sub(1)) {
+            let location = format!("/chain/{next}");
+            return (StatusCode::FOUND, [("location", location)]).into_response();
+        }
+    }
     axum::Json(json!({"ok": true})).into_response()
 }
 
@@ -637,6 +648,8 @@ fn curl_apiflow_and_the_exported_command_send_the_same_requests() {
         // These three need `max_redirects`, `body: { file }` and no Referer on redirects.
         case(&["-L", "{URL}/redirect"], &[]),
         case(&["-L", "--max-redirs", "3", "{URL}/redirect"], &[]),
+        // curl follows 50 redirects by default: the import does too (apiflow's default is 10).
+        case(&["-L", "{URL}/chain/20"], &[]),
         case(
             &[
                 "--data-binary",
@@ -964,4 +977,111 @@ fn a_filtered_secret_is_refused_not_exported_wrong() {
     let all = format!("{stdout}{stderr}");
     assert!(!all.to_ascii_lowercase().contains("%ee%80"), "{all}");
     assert!(!all.contains('\u{E000}') && !all.contains("Sup3r"), "{all}");
+}
+
+#[test]
+fn export_keeps_the_json_type_of_run_time_values_in_a_json_body() {
+    let server = Recorder::start();
+    let dir = Dir::new();
+    let wf = dir.write(
+        "typed.yaml",
+        &r#"version: 1
+name: Typed
+steps:
+  - id: get
+    request: { url: "BASE/typed" }
+    capture:
+      n: { json: $.n }
+      b: { json: $.b }
+      o: { json: $.o }
+      s: { json: $.s }
+  - for_each: '["first"]'
+    request:
+      method: POST
+      url: "BASE/post/{{ s }}"
+      json:
+        n: "{{ n }}"
+        b: "{{ b }}"
+        o: "{{ o }}"
+        s: "{{ s }}"
+        list: "{{ [n, s, 3] }}"
+        map: { inner: "{{ o }}" }
+        text: "s={{ s }} n={{ n }}"
+        response: "{{ steps.get.response.json.o.k }}"
+        item: "{{ item }}"
+        index: "{{ index }}"
+"#
+        .replace("BASE", &server.url),
+    );
+    // What `apiflow run` sends.
+    let out = apiflow().arg("run").arg(&wf).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let by_run = server.take();
+    assert_eq!(by_run.len(), 2);
+    let sent: Value = serde_json::from_slice(&by_run[1].body).unwrap();
+    assert_eq!(
+        sent,
+        json!({"n": 7, "b": false, "o": {"k": [1, "x"]}, "s": "text",
+               "list": [7, "text", 3], "map": {"inner": {"k": [1, "x"]}},
+               "text": "s=text n=7", "response": [1, "x"], "item": "first", "index": 0})
+    );
+
+    let out = apiflow()
+        .args(["export", "curl"])
+        .arg(&wf)
+        .output()
+        .unwrap();
+    let script = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each whole value reads a `_JSON` variable, listed with what it holds.
+    for name in [
+        "N_JSON",
+        "B_JSON",
+        "O_JSON",
+        "S_JSON",
+        "GET_O_K_JSON",
+        "ITEM_JSON",
+    ] {
+        assert!(
+            script.contains(&format!("#   {name}: ")),
+            "{name}:\n{script}"
+        );
+    }
+    // The values as `jq -c` prints them; text inside a string reads the plain variable.
+    let run = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .envs([
+            ("N_JSON", "7"),
+            ("B_JSON", "false"),
+            ("O_JSON", r#"{"k":[1,"x"]}"#),
+            ("S_JSON", r#""text""#),
+            ("GET_O_K_JSON", r#"[1,"x"]"#),
+            ("ITEM_JSON", r#""first""#),
+            ("INDEX_JSON", "0"),
+            ("S", "text"),
+            ("N", "7"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let by_export = server.take();
+    assert_eq!(by_export.len(), 2);
+    assert_eq!(by_export[1].path, by_run[1].path);
+    let exported: Value = serde_json::from_slice(&by_export[1].body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&by_export[1].body)));
+    assert_eq!(exported, sent, "{script}");
 }

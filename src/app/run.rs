@@ -201,6 +201,12 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     if !jar_saved {
         code = code.max(exit::FAILED);
     }
+    // Past the redactor's bound every text is masked whole: a report would be a page of
+    // masks (and not valid JSON or XML), so none is written, and the run fails.
+    if secrets.overflowed() {
+        output.err(&format!("{}\n", crate::secrets::LIMIT_MESSAGE));
+        return code.max(exit::FAILED);
+    }
     if let Some(run) = collector.and_then(|c| c.take()) {
         for (kind, path) in &args.reports {
             let text = match kind {

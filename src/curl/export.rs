@@ -105,7 +105,9 @@ impl Exporter<'_> {
             self.scope.set_local("index", minijinja::Value::from(0));
         } else if step.for_each.is_some() {
             for (local, name) in [("item", "ITEM"), ("index", "INDEX")] {
-                let v = self.reference(name, format!("`{local}` of step `{label}`'s for_each"));
+                self.reference(name, format!("`{local}` of step `{label}`'s for_each"));
+                // A path object, so `{{ item.id }}` is `$ITEM_ID`, and a JSON body keeps its type.
+                let v = Value::from_object(RefPath(vec![local.to_owned()]));
                 self.scope.set_local(local, v);
             }
         }
@@ -176,10 +178,15 @@ impl Exporter<'_> {
             later.borrow_mut().push(name.clone());
             Text::Lit(reference(&name))
         };
+        let mut typed = Vec::new();
         let body = spec.body.as_ref().map(|b| match b {
-            BodySpec::Json(v) => {
-                BodySpec::Json(value_or_ref(v, &ctx, "json", &mut later.borrow_mut()))
-            }
+            BodySpec::Json(v) => BodySpec::Json(value_or_ref(
+                v,
+                &ctx,
+                "json",
+                &mut later.borrow_mut(),
+                &mut typed,
+            )),
             BodySpec::Form(fields) => BodySpec::Form(
                 fields
                     .iter()
@@ -238,6 +245,15 @@ impl Exporter<'_> {
             },
             from_defaults: Vec::new(),
         };
+        for name in typed {
+            let why = self.out.variables.get(&name).cloned().unwrap_or_else(|| {
+                "a value known only when the workflow runs (a response or a captured value)".into()
+            });
+            self.reference(
+                &format!("{name}_JSON"),
+                format!("{why}, as JSON (a string with its quotes, as `jq -c` prints it)"),
+            );
+        }
         for name in later.into_inner() {
             self.reference(
                 &name,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use minijinja::Value;
 use minijinja::value::Object;
 
-use super::shell::reference;
+use super::shell::{json_reference, reference};
 use crate::template::ValueTemplate;
 
 /// `NAME` as a shell variable name: upper case, `_` for anything else.
@@ -33,6 +33,12 @@ pub(super) fn var_name(name: &str) -> String {
 pub(super) struct RefPath(pub(super) Vec<String>);
 
 impl RefPath {
+    /// A value from the environment is text; any other (a captured value, a response's,
+    /// `item`) has a JSON type of its own.
+    fn is_typed(&self) -> bool {
+        self.0.first().is_some_and(|p| p != "env")
+    }
+
     fn name(&self) -> String {
         match self.0.first().map(String::as_str) {
             Some("env") if self.0.len() == 2 => self.0[1].clone(),
@@ -83,16 +89,68 @@ impl Object for ExportContext {
     }
 }
 
+/// A rendered value with every typed reference in it (a captured value, say) made a
+/// [`json_reference`], whose names go into `typed`; `None` when it holds none.
+fn typed_refs(v: &Value, typed: &mut Vec<String>) -> Option<Value> {
+    use minijinja::value::ValueKind;
+    if let Some(r) = v.downcast_object_ref::<RefPath>() {
+        return r.is_typed().then(|| {
+            typed.push(r.name());
+            Value::from(json_reference(&r.name()))
+        });
+    }
+    match v.kind() {
+        ValueKind::Seq => {
+            let items: Vec<Value> = v.try_iter().ok()?.collect();
+            let mut changed = false;
+            let out: Vec<Value> = items
+                .iter()
+                .map(|i| {
+                    typed_refs(i, typed)
+                        .inspect(|_| changed = true)
+                        .unwrap_or_else(|| i.clone())
+                })
+                .collect();
+            changed.then(|| Value::from(out))
+        }
+        ValueKind::Map => {
+            let mut changed = false;
+            let mut out = std::collections::BTreeMap::new();
+            for key in v.try_iter().ok()? {
+                let item = v.get_item(&key).ok()?;
+                let item = typed_refs(&item, typed)
+                    .inspect(|_| changed = true)
+                    .unwrap_or(item);
+                out.insert(key.to_string(), item);
+            }
+            changed.then(|| Value::from(out))
+        }
+        _ => None,
+    }
+}
+
 /// A JSON body with every leaf that cannot be rendered before the run replaced by a
-/// reference named after its key.
+/// reference named after its key (into `later`), and every whole value that is a typed
+/// reference by its [`json_reference`] (its name into `typed`), so it keeps its JSON type.
 pub(super) fn value_or_ref(
     v: &ValueTemplate,
     ctx: &Value,
     hint: &str,
     later: &mut Vec<String>,
+    typed: &mut Vec<String>,
 ) -> ValueTemplate {
     match v {
         ValueTemplate::Lit(_) => v.clone(),
+        ValueTemplate::Expr(_) if v.render(ctx).is_ok() => {
+            match v
+                .render(ctx)
+                .ok()
+                .and_then(|value| typed_refs(&value, typed))
+            {
+                Some(value) => ValueTemplate::Lit(value),
+                None => v.clone(),
+            }
+        }
         ValueTemplate::Text(_) | ValueTemplate::Expr(_) => {
             if v.render(ctx).is_ok() {
                 v.clone()
@@ -105,13 +163,13 @@ pub(super) fn value_or_ref(
         ValueTemplate::Seq(items) => ValueTemplate::Seq(
             items
                 .iter()
-                .map(|i| value_or_ref(i, ctx, hint, later))
+                .map(|i| value_or_ref(i, ctx, hint, later, typed))
                 .collect(),
         ),
         ValueTemplate::Map(entries) => ValueTemplate::Map(
             entries
                 .iter()
-                .map(|(k, v)| (k.clone(), value_or_ref(v, ctx, k, later)))
+                .map(|(k, v)| (k.clone(), value_or_ref(v, ctx, k, later, typed)))
                 .collect(),
         ),
     }

@@ -50,9 +50,35 @@ fn dropped(e: &(dyn std::error::Error + 'static)) -> bool {
         {
             return true;
         }
+        // (hyper turns h2's I/O errors into I/O errors: the h2 errors left are frames.)
+        if c.downcast_ref::<h2::Error>().is_some_and(h2_ended_early) {
+            return true;
+        }
         cause = c.source();
     }
     false
+}
+
+/// An HTTP/2 stream the server ended before the response, for a reason that a later attempt
+/// may not meet: RST_STREAM or GOAWAY with `REFUSED_STREAM` (the request was not processed),
+/// `NO_ERROR` (a graceful shutdown; the stream was past its last one), `CANCEL`,
+/// `ENHANCE_YOUR_CALM` (slow down) or `INTERNAL_ERROR` (as a dropped connection is). Not one:
+/// a reason saying that the two sides disagree on the protocol (`PROTOCOL_ERROR`,
+/// `FLOW_CONTROL_ERROR`, `HTTP_1_1_REQUIRED`, ...), which another attempt meets again, nor a
+/// reset h2 sent itself on finding the server broke the protocol.
+fn h2_ended_early(e: &h2::Error) -> bool {
+    use h2::Reason;
+    e.is_remote()
+        && e.reason().is_some_and(|r| {
+            [
+                Reason::NO_ERROR,
+                Reason::REFUSED_STREAM,
+                Reason::CANCEL,
+                Reason::ENHANCE_YOUR_CALM,
+                Reason::INTERNAL_ERROR,
+            ]
+            .contains(&r)
+        })
 }
 
 /// A handshake the TLS layer refused (a certificate not trusted, no common protocol): rustls

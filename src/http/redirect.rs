@@ -91,10 +91,15 @@ pub fn strip_credentials(headers: &mut Vec<(String, String)>, secrets: &Redactor
     });
 }
 
+/// Whether the URL carries `user:password@` (or either part).
+pub fn has_userinfo(url: &url::Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
 /// Moves `user:password@` out of the URL into a Basic `Authorization` header (unless the
 /// request has one), registering the password and the header as secrets.
 pub fn take_userinfo(url: &mut url::Url, headers: &mut Vec<(String, String)>, secrets: &Redactor) {
-    if url.username().is_empty() && url.password().is_none() {
+    if !has_userinfo(url) {
         return;
     }
     let decode = |s: &str| {

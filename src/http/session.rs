@@ -142,7 +142,7 @@ impl Session {
         // its own `Cookie` header) or a redirect makes a new one: a plain request goes out as
         // the step prepared it.
         let mut current = Cow::Borrowed(req);
-        if has_userinfo(&req.url) {
+        if redirect::has_userinfo(&req.url) {
             let owned = current.to_mut();
             redirect::take_userinfo(&mut owned.url, &mut owned.headers, secrets);
         }
@@ -238,10 +238,6 @@ impl Session {
                 .store(url, response.header_all("set-cookie"));
         }
     }
-}
-
-fn has_userinfo(url: &url::Url) -> bool {
-    !url.username().is_empty() || url.password().is_some()
 }
 
 fn has_cookie_header(headers: &[(String, String)]) -> bool {

@@ -197,6 +197,11 @@ impl WorkflowRun<'_> {
                 ))
             },
         };
+        // A secret refused for the redactor's bound fails the step that brought it (the
+        // redactor already masks every output from then on).
+        if self.ctx.secrets.overflowed() && attempt.error.is_none() {
+            attempt.error = Some(self.error_at(crate::secrets::LIMIT_MESSAGE, pos));
+        }
         attempt.duration = started.elapsed();
         attempt
     }

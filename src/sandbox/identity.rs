@@ -194,15 +194,9 @@ pub async fn list(
 ) -> Response {
     let tid = transaction_id(&headers);
     let caller = or_respond!(sb.authenticate(&headers, &tid));
-    let pagesize = match q.get("pagesize").map(|p| p.parse::<usize>()) {
-        None => 20,
-        Some(Ok(n)) if (1..=100).contains(&n) => n,
-        Some(_) => return bad_request("pagesize must be a number from 1 to 100.", &tid),
-    };
-    let offset = match q.get("pagetoken").map(|p| p.parse::<usize>()) {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => return bad_request("Invalid pagetoken.", &tid),
+    let page = match paging::Page::from_query(&q) {
+        Ok(p) => p,
+        Err(message) => return bad_request(message, &tid),
     };
     let account = q
         .get("account_id")
@@ -220,35 +214,15 @@ pub async fn list(
             _ => true,
         })
         .collect();
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(offset)
-        .take(pagesize)
-        .map(|k| render(k, false))
-        .collect();
-    let size = pagesize.to_string();
+    let keys: Vec<Value> = page.of(&matching).map(|k| render(k, false)).collect();
     let text = |k: &str| q.get(k).map_or("", String::as_str);
-    let link = |token: Option<usize>| {
-        let token = token.map(|t| t.to_string()).unwrap_or_default();
-        let params = [
-            ("account_id", account.as_str()),
-            ("iam_id", text("iam_id")),
-            ("type", text("type")),
-            ("pagesize", &size),
-            ("pagetoken", &token),
-        ];
-        paging::link(&headers, "/v1/apikeys", &params)
-    };
-    let mut body =
-        json!({ "offset": offset, "limit": pagesize, "first": link(None), "apikeys": page });
-    // A page token is the caller's text: past the end it is an empty page, never an overflow.
-    let next = offset.saturating_add(pagesize);
-    if next < matching.len() {
-        body["next"] = Value::from(link(Some(next)));
-    }
-    if offset > 0 {
-        body["previous"] = Value::from(link(Some(offset.saturating_sub(pagesize))));
-    }
+    let filters = [
+        ("account_id", account.as_str()),
+        ("iam_id", text("iam_id")),
+        ("type", text("type")),
+    ];
+    let mut body = page.body(&headers, "/v1/apikeys", &filters, matching.len());
+    body["apikeys"] = Value::from(keys);
     errors::with_tid(StatusCode::OK, body, &tid)
 }
 

@@ -172,15 +172,9 @@ pub async fn list(
     let tid = transaction_id(&headers);
     let caller = or_respond!(sb.authenticate(&headers, &tid));
     let text = |k: &str| q.get(k).map_or("", String::as_str);
-    let pagesize = match q.get("pagesize").map(|p| p.parse::<usize>()) {
-        None => 20,
-        Some(Ok(n)) if (1..=100).contains(&n) => n,
-        Some(_) => return bad_request("pagesize must be a number from 1 to 100.", &tid),
-    };
-    let offset = match q.get("pagetoken").map(|p| p.parse::<usize>()) {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => return bad_request("Invalid pagetoken.", &tid),
+    let page = match paging::Page::from_query(&q) {
+        Ok(p) => p,
+        Err(message) => return bad_request(message, &tid),
     };
     // `account_id` is required unless a page token (which implies it) is given.
     let account = match q.get("account_id") {
@@ -223,36 +217,16 @@ pub async fn list(
         matching.reverse();
     }
     let history = include_history(&q);
-    let page: Vec<Value> = matching
-        .iter()
-        .skip(offset)
-        .take(pagesize)
-        .map(|s| render(s, history))
-        .collect();
-    let size = pagesize.to_string();
-    let link = |token: Option<usize>| {
-        let token = token.map(|t| t.to_string()).unwrap_or_default();
-        let params = [
-            ("account_id", account.as_str()),
-            ("name", text("name")),
-            ("sort", sort),
-            ("order", text("order")),
-            ("include_history", text("include_history")),
-            ("pagesize", &size),
-            ("pagetoken", &token),
-        ];
-        paging::link(&headers, "/v1/serviceids/", &params)
-    };
-    let mut body = json!({ "offset": offset, "limit": pagesize, "first": link(None) });
-    if offset > 0 {
-        body["previous"] = Value::from(link(Some(offset.saturating_sub(pagesize))));
-    }
-    // A page token is the caller's text: past the end it is an empty page, never an overflow.
-    let next = offset.saturating_add(pagesize);
-    if next < matching.len() {
-        body["next"] = Value::from(link(Some(next)));
-    }
-    body["serviceids"] = Value::from(page);
+    let ids: Vec<Value> = page.of(&matching).map(|s| render(s, history)).collect();
+    let filters = [
+        ("account_id", account.as_str()),
+        ("name", text("name")),
+        ("sort", sort),
+        ("order", text("order")),
+        ("include_history", text("include_history")),
+    ];
+    let mut body = page.body(&headers, "/v1/serviceids/", &filters, matching.len());
+    body["serviceids"] = Value::from(ids);
     errors::with_tid(StatusCode::OK, body, &tid)
 }
 

@@ -169,3 +169,49 @@ fn every_alignment_of_base64_is_caught() {
         assert!(r.redact(&enc).contains(MASK), "prefix {prefix:?}: {enc}");
     }
 }
+
+#[test]
+fn the_secret_past_the_count_bound_masks_every_later_output() {
+    let r = Redactor::new();
+    for i in 0..MAX_SECRETS {
+        r.add(&format!("secret-{i:05}"));
+    }
+    // A repeat is not a new secret.
+    r.add("secret-00000");
+    assert!(!r.overflowed());
+    assert_eq!(r.redact("id secret-00007 ok"), format!("id {MASK} ok"));
+    r.add("one-too-many");
+    assert!(r.overflowed());
+    // The refused secret is not held, so nothing of any text is shown but line ends and the
+    // limit message.
+    assert_eq!(
+        r.redact("got one-too-many\nand more\n\nend"),
+        format!("{MASK}\n{MASK}\n\n{MASK}")
+    );
+    assert_eq!(
+        r.redact(&format!("step: {LIMIT_MESSAGE}\n")),
+        format!("{MASK}{LIMIT_MESSAGE}\n")
+    );
+    assert!(r.holds_secret("anything"));
+    assert!(r.could_hold(1));
+}
+
+#[test]
+fn the_secret_past_the_byte_bound_is_refused_before_its_forms_are_made() {
+    let r = Redactor::new();
+    r.add(&"a".repeat(MAX_SECRET_BYTES - 10));
+    r.add("0123456789");
+    assert!(!r.overflowed());
+    r.add("x");
+    assert!(r.overflowed());
+    let huge = Redactor::new();
+    huge.add(&"b".repeat(64 * MAX_SECRET_BYTES));
+    assert!(huge.overflowed());
+    assert_eq!(huge.redact("plain"), MASK);
+}
+
+#[test]
+fn the_limit_message_names_the_bounds() {
+    assert!(LIMIT_MESSAGE.contains(&MAX_SECRETS.to_string()));
+    assert!(LIMIT_MESSAGE.contains(&format!("{} MiB", MAX_SECRET_BYTES >> 20)));
+}

@@ -18,6 +18,7 @@ use axum::routing::{any, get};
 use serde_json::{Value, json};
 
 pub mod serve;
+pub mod tls;
 
 #[derive(Default)]
 pub struct Seen {

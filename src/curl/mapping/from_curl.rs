@@ -7,6 +7,10 @@ use super::{FORM_TYPE, JSON_TYPE, append_query};
 use crate::curl::command::{CurlCommand, Data};
 use crate::curl::request::{Body, Request};
 
+/// How many redirects curl follows with `-L` and no `--max-redirs` (curl's manual, on
+/// `--max-redirs`: "by default, the limit is set to 50 redirects").
+pub const CURL_MAX_REDIRS: u32 = 50;
+
 /// The request a curl command sends. `base` is the folder `@file` names are relative to.
 pub fn from_curl(cmd: &CurlCommand, base: &Path) -> Result<Request, String> {
     let url = match cmd.urls.as_slice() {
@@ -134,6 +138,9 @@ pub fn from_curl(cmd: &CurlCommand, base: &Path) -> Result<Request, String> {
             Some(n.trim().parse().map_err(|_| {
                 format!("`--max-redirs {n}`: not a number of redirects (0 or more)")
             })?);
+    } else if cmd.location {
+        // `-L` alone follows as many redirects as curl does, not apiflow's default of 10.
+        req.max_redirects = Some(CURL_MAX_REDIRS);
     }
     if let Some(t) = &cmd.max_time {
         let secs: f64 = t

@@ -47,8 +47,11 @@ pub fn to_curl(req: &Request) -> CurlCommand {
         }
         Body::Json(value) => {
             header(&mut cmd, "Content-Type", JSON_TYPE);
+            let text = serde_json::to_string(value).unwrap_or_default();
             cmd.data
-                .push(Data::Raw(serde_json::to_string(value).unwrap_or_default()));
+                .push(Data::Raw(crate::curl::shell::unquote_json_references(
+                    &text,
+                )));
         }
         Body::Raw(text) => {
             if req.header("content-type").is_none() {

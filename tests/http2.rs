@@ -1,0 +1,158 @@
+//! HTTP/2 (over TLS, by ALPN): a stream the server refuses, cancels or resets, or a connection
+//! it shuts down before the response, is a failure of the network that `retry: { on:
+//! [network] }` retries; a stream reset for a protocol error is not. Against a real h2 server
+//! on 127.0.0.1 with a certificate made for the test.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use support::{Dir, run};
+use tokio_rustls::rustls;
+
+/// An h2-only TLS server. `/reset/N` answers with RST_STREAM of reason N, `/goaway` with a
+/// GOAWAY (NO_ERROR) and the end of the connection, anything else with 200.
+struct H2Server {
+    url: String,
+    /// The path of every request received.
+    seen: Arc<Mutex<Vec<String>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl H2Server {
+    fn start(certs: &support::tls::Certificates) -> Self {
+        use rustls::pki_types::pem::PemObject as _;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(&certs.cert)
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(&certs.key).unwrap();
+        let mut config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = Arc::clone(&seen);
+        runtime.spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, log) = (acceptor.clone(), Arc::clone(&log));
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut conn) = h2::server::handshake(tls).await else {
+                        return;
+                    };
+                    while let Some(Ok((request, mut respond))) = conn.accept().await {
+                        let path = request.uri().path().to_owned();
+                        log.lock().unwrap().push(path.clone());
+                        if let Some(code) = path.strip_prefix("/reset/") {
+                            respond.send_reset(h2::Reason::from(code.parse::<u32>().unwrap()));
+                        } else if path == "/goaway" {
+                            conn.abrupt_shutdown(h2::Reason::NO_ERROR);
+                        } else {
+                            let response = axum::http::Response::new(());
+                            let _ = respond.send_response(response, true);
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            url,
+            seen,
+            _runtime: runtime,
+        }
+    }
+
+    fn received(&self, path: &str) -> usize {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
+    }
+}
+
+/// Runs one step at `path`, retried on network failures only; returns the step's record and
+/// the output.
+fn run_step(dir: &Dir, server: &H2Server, path: &str) -> (i32, Value, String) {
+    let file = dir.write(
+        "w.yaml",
+        &format!(
+            "version: 1\nname: h2\nsteps:\n  - request: {{ url: \"{}{path}\", ca_file: ca.pem }}\n    retry: {{ attempts: 3, delay: 1ms, max_delay: 5ms, on: [network] }}\n",
+            server.url
+        ),
+    );
+    let report = dir.path().join("report.json");
+    let (code, out, err) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--report",
+        &format!("json={}", report.display()),
+    ]);
+    let record: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    (
+        code,
+        record["workflows"][0]["steps"][0].clone(),
+        format!("{out}{err}"),
+    )
+}
+
+fn attempts(step: &Value) -> usize {
+    step["attempts"].as_array().unwrap().len()
+}
+
+#[test]
+fn h2_resets_and_shutdowns_before_the_response_are_network_failures() {
+    let dir = Dir::new();
+    let server = H2Server::start(&support::tls::certificates(dir.path()));
+
+    // The server answers over HTTP/2: the step passes at once.
+    let (code, step, out) = run_step(&dir, &server, "/ok");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(attempts(&step), 1);
+    assert_eq!(server.received("/ok"), 1);
+
+    // REFUSED_STREAM (7), CANCEL (8), INTERNAL_ERROR (2), ENHANCE_YOUR_CALM (11): retried,
+    // every attempt sent. (The HTTP client itself may send a refused stream again, up to twice.)
+    for reason in [7, 8, 2, 11] {
+        let path = format!("/reset/{reason}");
+        let (code, step, out) = run_step(&dir, &server, &path);
+        assert_eq!(code, 1, "{out}");
+        assert_eq!(attempts(&step), 3, "reason {reason}: {out}");
+        assert!(server.received(&path) >= 3, "reason {reason}");
+    }
+    let (code, step, out) = run_step(&dir, &server, "/goaway");
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(attempts(&step), 3, "GOAWAY: {out}");
+    assert!(server.received("/goaway") >= 3);
+}
+
+#[test]
+fn an_h2_protocol_error_is_not_retried() {
+    let dir = Dir::new();
+    let server = H2Server::start(&support::tls::certificates(dir.path()));
+    // PROTOCOL_ERROR (1) and HTTP_1_1_REQUIRED (13): the two sides disagree, and would again.
+    for reason in [1, 13] {
+        let path = format!("/reset/{reason}");
+        let (code, step, out) = run_step(&dir, &server, &path);
+        assert_eq!(code, 1, "{out}");
+        assert_eq!(attempts(&step), 1, "reason {reason}: {out}");
+        assert_eq!(server.received(&path), 1, "reason {reason}");
+    }
+}

@@ -1,0 +1,207 @@
+//! The redactor holds a bounded number of secrets (4096 values, 1 MiB in all). A server that
+//! makes apiflow register more (a `secret: true` capture of a huge array, sensitive headers in
+//! every response) fails the step with a message naming the bound, and nothing of what it sent
+//! reaches any output: the run fails closed, prints masks and writes no report.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{any, get};
+use support::{Dir, run};
+
+const LIMIT_MESSAGE: &str = "apiflow holds at most 4096 secrets (1 MiB in all)";
+
+/// A loopback server that hands out as many secrets as it is asked for.
+struct Hostile {
+    url: String,
+    /// Requests received, by route: `/array`, `/headers`, `/big`, `/after`.
+    seen: Arc<[AtomicUsize; 4]>,
+    _served: support::serve::Served,
+}
+
+/// The `i`-th secret value of a batch: distinct, and easy to look for.
+fn value(batch: usize, i: usize) -> String {
+    format!("zq{batch:03}x{i:05}-secret-value")
+}
+
+impl Hostile {
+    fn start() -> Self {
+        let seen: Arc<[AtomicUsize; 4]> = Arc::default();
+        let app = axum::Router::new()
+            .route(
+                "/array/{n}",
+                get(
+                    |State(s): State<Arc<[AtomicUsize; 4]>>, Path(n): Path<usize>| async move {
+                        s[0].fetch_add(1, Ordering::SeqCst);
+                        axum::Json((0..n).map(|i| value(0, i)).collect::<Vec<_>>())
+                    },
+                ),
+            )
+            .route(
+                "/headers/{batch}",
+                get(
+                    |State(s): State<Arc<[AtomicUsize; 4]>>, Path(batch): Path<usize>| async move {
+                        s[1].fetch_add(1, Ordering::SeqCst);
+                        let mut headers = HeaderMap::new();
+                        let mut body = String::new();
+                        for i in 0..90 {
+                            headers.append("x-api-key", value(batch, i).parse().unwrap());
+                            // Echoed in the body too: only the redactor can hide it there.
+                            body.push_str(&value(batch, i));
+                            body.push('\n');
+                        }
+                        (headers, body)
+                    },
+                ),
+            )
+            .route(
+                "/big",
+                get(|State(s): State<Arc<[AtomicUsize; 4]>>| async move {
+                    s[2].fetch_add(1, Ordering::SeqCst);
+                    let text: String = (0..60_000).map(|i| value(9, i)).collect();
+                    axum::Json(serde_json::json!({ "blob": text }))
+                }),
+            )
+            .route(
+                "/after",
+                any(|State(s): State<Arc<[AtomicUsize; 4]>>| async move {
+                    s[3].fetch_add(1, Ordering::SeqCst);
+                    "after"
+                }),
+            )
+            .with_state(Arc::clone(&seen));
+        let served = support::serve::serve(app);
+        Self {
+            url: served.url.clone(),
+            seen,
+            _served: served,
+        }
+    }
+
+    fn hits(&self, route: usize) -> usize {
+        self.seen[route].load(Ordering::SeqCst)
+    }
+}
+
+/// Runs `steps` with `-v` and a JSON report; returns (code, stdout + stderr, the report if
+/// one was written).
+fn run_steps(steps: &str) -> (i32, String, Option<serde_json::Value>) {
+    let dir = Dir::new();
+    let wf = dir.write(
+        "wf.yaml",
+        &format!("version: 1\nname: hostile secrets\nsteps:\n{steps}"),
+    );
+    let report = dir.path().join("report.json");
+    let (code, out, err) = run(&[
+        "run",
+        "-v",
+        wf.to_str().unwrap(),
+        "--report",
+        &format!("json={}", report.display()),
+    ]);
+    let report = std::fs::read_to_string(&report)
+        .ok()
+        .map(|t| serde_json::from_str(&t).expect("the report is JSON"));
+    (code, format!("{out}{err}"), report)
+}
+
+/// No value of `batch` (below `n`) appears in `text`, whole or as its distinctive head.
+fn assert_none_shown(text: &str, batch: usize, n: usize) {
+    for i in 0..n {
+        let v = value(batch, i);
+        assert!(!text.contains(&v[..9]), "{v} leaked:\n{text}");
+    }
+}
+
+fn capture_steps(url: &str, path: &str) -> String {
+    format!(
+        r#"  - id: grab
+    request: {{ url: "{url}{path}" }}
+    capture:
+      all: {{ json: $, secret: true }}
+  - request: {{ method: POST, url: "{url}/after", json: {{ got: "{{{{ all }}}}" }} }}
+"#
+    )
+}
+
+#[test]
+fn a_secret_capture_under_the_bound_is_held_and_masked() {
+    let server = Hostile::start();
+    let (code, text, report) = run_steps(&capture_steps(&server.url, "/array/4000"));
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains(LIMIT_MESSAGE), "{text}");
+    assert_none_shown(&text, 0, 4000);
+    let report = report.expect("a report is written");
+    assert_eq!(report["summary"]["steps_passed"], 2, "{report}");
+    assert_none_shown(&report.to_string(), 0, 4000);
+    assert_eq!((server.hits(0), server.hits(3)), (1, 1));
+}
+
+#[test]
+fn a_secret_capture_past_the_count_bound_fails_closed() {
+    let server = Hostile::start();
+    let (code, text, report) = run_steps(&capture_steps(&server.url, "/array/5000"));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains(LIMIT_MESSAGE), "{text}");
+    // Neither the values held nor the ones refused are shown, and the values never left.
+    assert_none_shown(&text, 0, 5000);
+    assert!(!text.contains("/array/5000"), "{text}");
+    assert!(report.is_none(), "no report past the bound");
+    assert_eq!((server.hits(0), server.hits(3)), (1, 0));
+}
+
+#[test]
+fn a_secret_capture_past_the_byte_bound_fails_closed() {
+    let server = Hostile::start();
+    let (code, text, report) = run_steps(&capture_steps(&server.url, "/big"));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains(LIMIT_MESSAGE), "{text}");
+    assert_none_shown(&text, 9, 60_000);
+    assert!(report.is_none());
+    assert_eq!((server.hits(2), server.hits(3)), (1, 0));
+}
+
+#[test]
+fn sensitive_headers_past_the_bound_fail_closed() {
+    let server = Hostile::start();
+    // 90 `x-api-key` values a response: the 46th response goes past 4096.
+    let steps = format!(
+        r#"  - for_each: range(50)
+    request: {{ url: "{0}/headers/{{{{ item }}}}" }}
+  - request: {{ url: "{0}/after" }}
+"#,
+        server.url
+    );
+    let (code, text, report) = run_steps(&steps);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains(LIMIT_MESSAGE), "{text}");
+    for batch in 0..50 {
+        assert_none_shown(&text, batch, 90);
+    }
+    assert!(report.is_none());
+    assert_eq!((server.hits(1), server.hits(3)), (50, 0));
+}
+
+#[test]
+fn sensitive_headers_under_the_bound_are_masked() {
+    let server = Hostile::start();
+    let steps = format!(
+        r#"  - for_each: range(40)
+    request: {{ url: "{0}/headers/{{{{ item }}}}" }}
+  - request: {{ url: "{0}/after" }}
+"#,
+        server.url
+    );
+    let (code, text, report) = run_steps(&steps);
+    assert_eq!(code, 0, "{text}");
+    for batch in 0..40 {
+        assert_none_shown(&text, batch, 90);
+    }
+    let report = report.expect("a report is written");
+    assert_none_shown(&report.to_string(), 3, 90);
+    assert_eq!((server.hits(1), server.hits(3)), (40, 1));
+}
