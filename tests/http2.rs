@@ -8,7 +8,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use support::{Dir, run};
+use support::{Dir, json_report, run_reporting};
 use tokio_rustls::rustls;
 
 /// An h2-only TLS server. `/reset/N` answers with RST_STREAM of reason N, `/goaway` with a
@@ -99,13 +99,8 @@ fn run_step(dir: &Dir, server: &H2Server, path: &str) -> (i32, Value, String) {
         ),
     );
     let report = dir.path().join("report.json");
-    let (code, out, err) = run(&[
-        "run",
-        file.to_str().unwrap(),
-        "--report",
-        &format!("json={}", report.display()),
-    ]);
-    let record: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let (code, out, err) = run_reporting(&file, "json", &report, &[]);
+    let record = json_report(&report);
     (
         code,
         record["workflows"][0]["steps"][0].clone(),

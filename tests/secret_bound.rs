@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{any, get};
-use support::{Dir, run};
+use support::{Dir, json_report, run_reporting};
 
 const LIMIT_MESSAGE: &str = "apiflow holds at most 4096 secrets (1 MiB in all)";
 
@@ -96,16 +96,8 @@ fn run_steps(steps: &str) -> (i32, String, Option<serde_json::Value>) {
         &format!("version: 1\nname: hostile secrets\nsteps:\n{steps}"),
     );
     let report = dir.path().join("report.json");
-    let (code, out, err) = run(&[
-        "run",
-        "-v",
-        wf.to_str().unwrap(),
-        "--report",
-        &format!("json={}", report.display()),
-    ]);
-    let report = std::fs::read_to_string(&report)
-        .ok()
-        .map(|t| serde_json::from_str(&t).expect("the report is JSON"));
+    let (code, out, err) = run_reporting(&wf, "json", &report, &["-v"]);
+    let report = Some(json_report(&report)).filter(|r| !r.is_null());
     (code, format!("{out}{err}"), report)
 }
 
