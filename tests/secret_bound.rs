@@ -120,6 +120,16 @@ fn capture_steps(url: &str, path: &str) -> String {
     )
 }
 
+/// `n` requests to `/headers/{item}` (90 secret headers each), then one to `/after`.
+fn header_steps(url: &str, n: usize) -> String {
+    format!(
+        r#"  - for_each: range({n})
+    request: {{ url: "{url}/headers/{{{{ item }}}}" }}
+  - request: {{ url: "{url}/after" }}
+"#
+    )
+}
+
 #[test]
 fn a_secret_capture_under_the_bound_is_held_and_masked() {
     let server = Hostile::start();
@@ -161,14 +171,7 @@ fn a_secret_capture_past_the_byte_bound_fails_closed() {
 fn sensitive_headers_past_the_bound_fail_closed() {
     let server = Hostile::start();
     // 90 `x-api-key` values a response: the 46th response goes past 4096.
-    let steps = format!(
-        r#"  - for_each: range(50)
-    request: {{ url: "{0}/headers/{{{{ item }}}}" }}
-  - request: {{ url: "{0}/after" }}
-"#,
-        server.url
-    );
-    let (code, text, report) = run_steps(&steps);
+    let (code, text, report) = run_steps(&header_steps(&server.url, 50));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains(LIMIT_MESSAGE), "{text}");
     for batch in 0..50 {
@@ -181,14 +184,7 @@ fn sensitive_headers_past_the_bound_fail_closed() {
 #[test]
 fn sensitive_headers_under_the_bound_are_masked() {
     let server = Hostile::start();
-    let steps = format!(
-        r#"  - for_each: range(40)
-    request: {{ url: "{0}/headers/{{{{ item }}}}" }}
-  - request: {{ url: "{0}/after" }}
-"#,
-        server.url
-    );
-    let (code, text, report) = run_steps(&steps);
+    let (code, text, report) = run_steps(&header_steps(&server.url, 40));
     assert_eq!(code, 0, "{text}");
     for batch in 0..40 {
         assert_none_shown(&text, batch, 90);
