@@ -212,5 +212,8 @@ fn a_goaway_that_processed_no_stream_is_a_network_failure() {
     // Each attempt came on connections of its own (the HTTP client also tries a new one).
     assert!(server.connections.load(Ordering::SeqCst) >= 3);
     // The GOAWAY frame reached apiflow: a dropped connection, not another failure.
-    assert!(out.contains("connection lost: connection error received"), "{out}");
+    assert!(
+        out.contains("connection lost: connection error received"),
+        "{out}"
+    );
 }
