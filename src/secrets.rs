@@ -83,18 +83,21 @@ mod sets {
     pub const ALL: [&AsciiSet; 5] = [QUERY, SPECIAL_QUERY, PATH, USERINFO, NON_ALPHANUMERIC];
 }
 
-/// How many distinct secrets a run may hold, and how many bytes of them (plain values; their
-/// encoded forms are a bounded multiple). A real run holds a few dozen: the bound is there so
-/// that a hostile server (a thousand `Set-Cookie` headers, a `secret: true` capture of a huge
-/// array) cannot grow the redactor without end.
-pub const MAX_SECRETS: usize = 4096;
-pub const MAX_SECRET_BYTES: usize = 1024 * 1024;
+/// How many distinct secrets a run may hold, how long one may be, and how many bytes all the
+/// forms it masks may take (the matcher built over them takes some 40 bytes a byte of form).
+/// A real run holds a few dozen secrets of a few KiB at most: the bounds are there so that a
+/// hostile server (a thousand `Set-Cookie` headers, a `secret: true` capture of a huge array)
+/// cannot grow the redactor without end.
+pub const MAX_SECRETS: usize = 1024;
+pub const MAX_SECRET_LEN: usize = 64 * 1024;
+pub const MAX_FORM_BYTES: usize = 4 * 1024 * 1024;
 
-/// The error of the step that went past the bound. Output after that is masked whole, except
+/// The error of the step that went past a bound. Output after that is masked whole, except
 /// this text (which holds no secret), so the reader learns why.
-pub const LIMIT_MESSAGE: &str = "apiflow holds at most 4096 secrets (1 MiB in all) and the \
-     servers sent more (sensitive headers, cookies, token fields, secret captures): the step \
-     that went past fails, every output after it is masked and no report file is written";
+pub const LIMIT_MESSAGE: &str = "apiflow holds at most 1024 secrets, each up to 64 KiB, \
+     4 MiB in all with their encoded forms, and the servers sent more (sensitive headers, \
+     cookies, token fields, secret captures): the step that went past fails, every output \
+     after it is masked and no report file is written";
 
 #[derive(Default)]
 struct State {
@@ -104,8 +107,8 @@ struct State {
     pending: Vec<String>,
     /// Secrets already registered (their plain form), to skip repeats cheaply.
     seen: std::collections::HashSet<String>,
-    /// Bytes of the secrets in `seen`.
-    seen_bytes: usize,
+    /// Bytes of the forms in `known`.
+    form_bytes: usize,
     /// Built lazily, on the first redaction after a registration: registering the secrets
     /// of a step costs one build, not one per value.
     matchers: Matchers,
@@ -126,35 +129,36 @@ impl Redactor {
     }
 
     /// Registers a secret value and every form apiflow may write it in. Empty values are
-    /// ignored. A secret past the bound ([`MAX_SECRETS`], [`MAX_SECRET_BYTES`]) is not held:
-    /// the redactor is marked overflowed instead, and masks every text from then on.
+    /// ignored. A secret past a bound ([`MAX_SECRETS`], [`MAX_SECRET_LEN`], [`MAX_FORM_BYTES`])
+    /// is not held: the redactor is marked overflowed instead, and masks every text from then
+    /// on.
     pub fn add(&self, secret: &str) {
         if secret.trim().is_empty() {
             return;
         }
-        let fits = |state: &State| {
-            state.seen.len() < MAX_SECRETS && state.seen_bytes + secret.len() <= MAX_SECRET_BYTES
-        };
+        let refuse = || self.overflowed.store(true, Ordering::SeqCst);
         {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
             if state.seen.contains(secret) {
                 return;
             }
             // Checked before the forms are made: they would be big for a big secret.
-            if !fits(&state) {
-                self.overflowed.store(true, Ordering::SeqCst);
-                return;
+            if state.seen.len() >= MAX_SECRETS || secret.len() > MAX_SECRET_LEN {
+                return refuse();
             }
         }
         let forms = forms(secret);
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        if !fits(&state) {
-            self.overflowed.store(true, Ordering::SeqCst);
-            return;
+        let new_bytes: usize = forms
+            .iter()
+            .filter(|f| !state.known.contains(*f))
+            .map(String::len)
+            .sum();
+        if state.seen.len() >= MAX_SECRETS || state.form_bytes + new_bytes > MAX_FORM_BYTES {
+            return refuse();
         }
-        if state.seen.insert(secret.to_owned()) {
-            state.seen_bytes += secret.len();
-        }
+        state.form_bytes += new_bytes;
+        state.seen.insert(secret.to_owned());
         for f in forms {
             if !f.is_empty() && !state.known.contains(&f) {
                 state.known.insert(f.clone());

@@ -794,6 +794,39 @@ fn unsupported_options_are_errors_that_name_them() {
     }
 }
 
+/// `apiflow export curl WORKFLOW ARGS…` with `env` set; the script it printed.
+fn export(wf: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = apiflow()
+        .args(["export", "curl"])
+        .arg(wf)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs an exported script with bash in `dir`, the variables in `env` set; it must succeed.
+fn run_by_bash(script: &str, dir: &Path, env: &[(&str, &str)]) {
+    let run = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 #[test]
 fn export_resolves_what_it_can_and_leaves_secrets_and_run_time_values_to_the_shell() {
     let server = Recorder::start();
@@ -833,19 +866,13 @@ steps:
 "#
         .replace("BASE", &server.url),
     );
-    let out = apiflow()
-        .args(["export", "curl"])
-        .arg(&wf)
-        .args(["--input", "region=eu-de"])
-        .env("EXPORT_TEST_KEY", "super-secret-key")
-        .env("EXPORT_TEST_PLAIN", "plain-env")
-        .output()
-        .unwrap();
-    let script = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let script = export(
+        &wf,
+        &["--input", "region=eu-de"],
+        &[
+            ("EXPORT_TEST_KEY", "super-secret-key"),
+            ("EXPORT_TEST_PLAIN", "plain-env"),
+        ],
     );
     assert!(!script.contains("super-secret-key"), "{script}");
     assert!(script.contains("\"$EXPORT_TEST_KEY\""), "{script}");
@@ -855,20 +882,15 @@ steps:
     );
     assert!(script.contains("\"$EXPORT_TEST_PLAIN\""), "{script}");
     // Run by bash with the variables set, the commands send what the workflow would.
-    let run = Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .current_dir(dir.path())
-        .env("EXPORT_TEST_KEY", "super-secret-key")
-        .env("ACCESS_TOKEN", "tok")
-        .env("IAM_TOKEN", "iam-tok")
-        .env("EXPORT_TEST_PLAIN", "plain")
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    run_by_bash(
+        &script,
+        dir.path(),
+        &[
+            ("EXPORT_TEST_KEY", "super-secret-key"),
+            ("ACCESS_TOKEN", "tok"),
+            ("IAM_TOKEN", "iam-tok"),
+            ("EXPORT_TEST_PLAIN", "plain"),
+        ],
     );
     let seen = server.take();
     assert_eq!(seen.len(), 2);
@@ -1030,17 +1052,7 @@ steps:
                "text": "s=text n=7", "response": [1, "x"], "item": "first", "index": 0})
     );
 
-    let out = apiflow()
-        .args(["export", "curl"])
-        .arg(&wf)
-        .output()
-        .unwrap();
-    let script = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let script = export(&wf, &[], &[]);
     // Each whole value reads a `_JSON` variable, listed with what it holds.
     for name in [
         "N_JSON",
@@ -1056,11 +1068,10 @@ steps:
         );
     }
     // The values as `jq -c` prints them; text inside a string reads the plain variable.
-    let run = Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .current_dir(dir.path())
-        .envs([
+    run_by_bash(
+        &script,
+        dir.path(),
+        &[
             ("N_JSON", "7"),
             ("B_JSON", "false"),
             ("O_JSON", r#"{"k":[1,"x"]}"#),
@@ -1070,13 +1081,7 @@ steps:
             ("INDEX_JSON", "0"),
             ("S", "text"),
             ("N", "7"),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+        ],
     );
     let by_export = server.take();
     assert_eq!(by_export.len(), 2);

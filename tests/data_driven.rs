@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{Dir, TestServer, run};
+use support::{Dir, TestServer, run, run_reporting};
 
 const USERS_CSV: &str = "name,role,code\nada,admin,200\nbob,viewer,404\n\"o'hara, c\",editor,200\n";
 
@@ -39,8 +39,7 @@ steps:
         ),
     );
     let report = dir.path().join("report.json");
-    let report_arg = format!("json={}", report.display());
-    let (code, out, err) = run(&["run", file.to_str().unwrap(), "--report", &report_arg]);
+    let (code, out, err) = run_reporting(&file, "json", &report, &[]);
     assert_eq!(code, 1, "bob's row fails the step: {out}{err}");
 
     // Every row was sent, in order, with its values — also the one after the failure.

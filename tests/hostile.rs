@@ -32,6 +32,21 @@ impl Rng {
     }
 }
 
+/// `count` inputs drawn from `seed`, each of `min` to `min + spread - 1` tokens of `alphabet`.
+fn inputs(
+    seed: u64,
+    count: usize,
+    alphabet: &'static [&'static str],
+    min: usize,
+    spread: usize,
+) -> impl Iterator<Item = String> {
+    let mut rng = Rng(seed);
+    (0..count).map(move |_| {
+        let n = min + rng.below(spread);
+        rng.text(alphabet, n)
+    })
+}
+
 /// Runs `f` on each generated input; a panic fails the test naming the input.
 fn no_panic(name: &str, inputs: impl Iterator<Item = String>, f: impl Fn(&str)) {
     for input in inputs {
@@ -120,12 +135,8 @@ const CURL_TOKENS: &[&str] = &[
 #[test]
 fn import_curl_never_panics_on_odd_quoting() {
     let dir = Dir::new();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let inputs = (0..3000).map(|_| {
-        let n = 1 + rng.below(24);
-        let tail = rng.text(CURL_TOKENS, n);
-        format!("curl {tail}")
-    });
+    let inputs =
+        inputs(0x9e37_79b9_7f4a_7c15, 3000, CURL_TOKENS, 1, 24).map(|t| format!("curl {t}"));
     no_panic("import curl", inputs, |text| {
         let Ok(split) = apiflow::curl::shell::split(text) else {
             return;
@@ -211,11 +222,7 @@ const BODIES: &[(&str, &str)] = &[
 
 #[test]
 fn xpath_never_panics() {
-    let mut rng = Rng(0x1234_5678_9abc_def1);
-    let inputs = (0..3000).map(|_| {
-        let n = 1 + rng.below(12);
-        rng.text(XPATH_TOKENS, n)
-    });
+    let inputs = inputs(0x1234_5678_9abc_def1, 3000, XPATH_TOKENS, 1, 12);
     no_panic("xpath", inputs, |expr| {
         let Ok(xp) = apiflow::xpath::XPath::compile(expr) else {
             return;
@@ -235,11 +242,7 @@ const DATA_TOKENS: &[&str] = &[
 #[test]
 fn data_files_never_panic() {
     let dir = Dir::new();
-    let mut rng = Rng(0x0dd_ba11_cafe_f00d);
-    let inputs = (0..400).map(|_| {
-        let n = rng.below(30);
-        rng.text(DATA_TOKENS, n)
-    });
+    let inputs = inputs(0x0dd_ba11_cafe_f00d, 400, DATA_TOKENS, 0, 30);
     // The data reader is private: it runs through the loader, as `validate` runs it.
     no_panic("data file", inputs, |text| {
         for ext in ["csv", "json", "yaml"] {
@@ -309,11 +312,7 @@ const YAML_TOKENS: &[&str] = &[
 #[test]
 fn the_loader_never_panics_on_odd_yaml() {
     let dir = Dir::new();
-    let mut rng = Rng(0xfeed_face_dead_beef);
-    let inputs = (0..400).map(|_| {
-        let n = rng.below(40);
-        rng.text(YAML_TOKENS, n)
-    });
+    let inputs = inputs(0xfeed_face_dead_beef, 400, YAML_TOKENS, 0, 40);
     no_panic("loader", inputs, |text| {
         let path = dir.write("w.yaml", text);
         let _ = apiflow::load::Loader::new().load(&path);
@@ -352,10 +351,7 @@ fn cookie_jar_files_never_crash_the_run() {
         "w.yaml",
         "version: 1\nname: w\nsteps:\n  - assert:\n      - that: true\n",
     );
-    let mut rng = Rng(0xc00c_1e5e_ed00_0001);
-    for _ in 0..16 {
-        let n = 1 + rng.below(5);
-        let jar = rng.text(JAR_LINES, n);
+    for jar in inputs(0xc00c_1e5e_ed00_0001, 16, JAR_LINES, 1, 5) {
         let path = dir.write("jar.txt", &jar);
         let out = apiflow()
             .arg("run")

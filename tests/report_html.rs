@@ -5,7 +5,7 @@
 mod support;
 
 use scraper::{ElementRef, Html, Selector};
-use support::{Dir, TestServer, run};
+use support::{Dir, TestServer, run_reporting};
 
 const SECRET: &str = "P&ss<w>rd\"Secret-0123456789";
 
@@ -53,12 +53,7 @@ fn html_report() -> (TestServer, String, String) {
         .replace("TOKEN", &SECRET.replace('"', "\\\""));
     let file = dir.write("flow.yaml", &yaml);
     let report = dir.path().join("out/report.html");
-    let (code, out, err) = run(&[
-        "run",
-        file.to_str().unwrap(),
-        "--report",
-        &format!("html={}", report.display()),
-    ]);
+    let (code, out, err) = run_reporting(&file, "html", &report, &[]);
     assert_eq!(code, 1, "{out}{err}");
     let html = std::fs::read_to_string(&report).unwrap();
     (server, html, out + &err)
@@ -219,12 +214,7 @@ fn control_characters_never_reach_the_page() {
     );
     let file = dir.write("ctl.yaml", &yaml);
     let report = dir.path().join("r.html");
-    let (code, out, err) = run(&[
-        "run",
-        file.to_str().unwrap(),
-        "--report",
-        &format!("html={}", report.display()),
-    ]);
+    let (code, out, err) = run_reporting(&file, "html", &report, &[]);
     assert_eq!(code, 0, "{out}{err}");
     let html = std::fs::read_to_string(&report).unwrap();
     let bad = html

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{Dir, TestServer, python, python_script, run};
+use support::{Dir, TestServer, junit_suites, python, run, run_reporting};
 
 const MIXED: &str = r#"version: 1
 name: mixed
@@ -64,10 +64,7 @@ fn junit_has_a_testcase_per_step_and_passes_a_published_schema() {
     let (dir, _server, code, out) = run_mixed(&[]);
     assert_eq!(code, 1, "{out}");
     let junit = dir.path().join("out/junit.xml");
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
-    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
-    assert!(ok, "{parsed}");
-    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    let suites = junit_suites(&junit);
     let suite = &suites[0];
     // Each `for_each` item is its own case; the allowed failure is skipped, not failed.
     assert_eq!(suite["tests"], 7, "{suite}");
@@ -577,12 +574,7 @@ fn a_failed_step_prints_its_full_exchange_in_every_mode() {
     let dir = Dir::new();
     let file = exchange_file(&server, &dir);
     let json = dir.path().join("r.json");
-    let (code, out, err) = run(&[
-        "run",
-        file.to_str().unwrap(),
-        "--report",
-        &format!("json={}", json.display()),
-    ]);
+    let (code, out, err) = run_reporting(&file, "json", &json, &[]);
     assert_eq!(code, 1, "{out}{err}");
     // Untitled: the rendered request line, never the template text.
     let title = format!("POST {}/echo/items", server.url);
@@ -687,22 +679,14 @@ fn allowed_failures_are_reported_honestly() {
         ),
     );
     let junit = dir.path().join("j.xml");
-    let (code, out, _) = run(&[
-        "run",
-        file.to_str().unwrap(),
-        "--report",
-        &format!("junit={}", junit.display()),
-    ]);
+    let (code, out, _) = run_reporting(&file, "junit", &junit, &[]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("! optional"), "{out}");
     assert!(
         out.contains("passed (failures allowed) · 1 passed, 1 failed, 0 skipped"),
         "{out}"
     );
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
-    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
-    assert!(ok, "{parsed}");
-    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    let suites = junit_suites(&junit);
     let case = &suites[0]["cases"][0];
     assert_eq!(case["results"][0]["kind"], "Skipped", "{case}");
     assert_eq!(
@@ -724,17 +708,9 @@ fn junit_stays_well_formed_with_characters_xml_cannot_carry() {
         ),
     );
     let junit = dir.path().join("j.xml");
-    let (code, out, err) = run(&[
-        "run",
-        file.to_str().unwrap(),
-        "--report",
-        &format!("junit={}", junit.display()),
-    ]);
+    let (code, out, err) = run_reporting(&file, "junit", &junit, &[]);
     assert_eq!(code, 1, "{out}{err}");
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
-    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
-    assert!(ok, "{parsed}");
-    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    let suites = junit_suites(&junit);
     assert!(
         suites[0]["name"]
             .as_str()
@@ -782,9 +758,6 @@ fn an_interrupted_sleep_is_not_reported_as_passed() {
         "interrupted during `sleep`"
     );
     assert_eq!(doc["summary"]["steps_passed"], 0);
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
-    let (ok, parsed) = python_script("validate_junit.py", &[junit.as_os_str(), cache.as_os_str()]);
-    assert!(ok, "{parsed}");
-    let suites: Value = serde_json::from_str(parsed.lines().last().unwrap()).unwrap();
+    let suites = junit_suites(&junit);
     assert_eq!(suites[0]["cases"][0]["results"][0]["kind"], "Error");
 }

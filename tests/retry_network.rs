@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
-use support::{Dir, TestServer, run};
+use support::{Dir, TestServer, json_report, run_reporting};
 
 const RETRY: &str = "retry: { attempts: 3, delay: 1ms, max_delay: 5ms, on: [network] }";
 
@@ -18,14 +18,8 @@ const RETRY: &str = "retry: { attempts: 3, delay: 1ms, max_delay: 5ms, on: [netw
 fn run_reported(dir: &Dir, workflow: &str) -> (i32, String, Value) {
     let file = dir.write("w.yaml", workflow);
     let report = dir.path().join("report.json");
-    let (code, out, err) = run(&[
-        "run",
-        file.to_str().unwrap(),
-        "--report",
-        &format!("json={}", report.display()),
-    ]);
-    let text = std::fs::read_to_string(&report).unwrap();
-    let record: Value = serde_json::from_str(&text).unwrap();
+    let (code, out, err) = run_reporting(&file, "json", &report, &[]);
+    let record = json_report(&report);
     (code, format!("{out}{err}"), record["workflows"][0].clone())
 }
 

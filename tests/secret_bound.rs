@@ -1,7 +1,8 @@
-//! The redactor holds a bounded number of secrets (4096 values, 1 MiB in all). A server that
-//! makes apiflow register more (a `secret: true` capture of a huge array, sensitive headers in
-//! every response) fails the step with a message naming the bound, and nothing of what it sent
-//! reaches any output: the run fails closed, prints masks and writes no report.
+//! The redactor holds a bounded number of secrets (1024 values, each up to 64 KiB, 4 MiB in all
+//! with their encoded forms). A server that makes apiflow register more (a `secret: true`
+//! capture of a huge array or value, sensitive headers in every response) fails the step with a
+//! message naming the bounds, and nothing of what it sent reaches any output: the run fails
+//! closed, prints masks and writes no report.
 
 mod support;
 
@@ -11,9 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{any, get};
-use support::{Dir, run};
+use support::{Dir, json_report, run_reporting};
 
-const LIMIT_MESSAGE: &str = "apiflow holds at most 4096 secrets (1 MiB in all)";
+const LIMIT_MESSAGE: &str = "apiflow holds at most 1024 secrets, each up to 64 KiB";
 
 /// A loopback server that hands out as many secrets as it is asked for.
 struct Hostile {
@@ -59,12 +60,14 @@ impl Hostile {
                 ),
             )
             .route(
-                "/big",
-                get(|State(s): State<Arc<[AtomicUsize; 4]>>| async move {
-                    s[2].fetch_add(1, Ordering::SeqCst);
-                    let text: String = (0..60_000).map(|i| value(9, i)).collect();
-                    axum::Json(serde_json::json!({ "blob": text }))
-                }),
+                "/big/{n}/{len}",
+                get(
+                    |State(s): State<Arc<[AtomicUsize; 4]>>,
+                     Path((n, len)): Path<(usize, usize)>| async move {
+                        s[2].fetch_add(1, Ordering::SeqCst);
+                        axum::Json(big(n, len))
+                    },
+                ),
             )
             .route(
                 "/after",
@@ -96,17 +99,17 @@ fn run_steps(steps: &str) -> (i32, String, Option<serde_json::Value>) {
         &format!("version: 1\nname: hostile secrets\nsteps:\n{steps}"),
     );
     let report = dir.path().join("report.json");
-    let (code, out, err) = run(&[
-        "run",
-        "-v",
-        wf.to_str().unwrap(),
-        "--report",
-        &format!("json={}", report.display()),
-    ]);
-    let report = std::fs::read_to_string(&report)
-        .ok()
-        .map(|t| serde_json::from_str(&t).expect("the report is JSON"));
+    let (code, out, err) = run_reporting(&wf, "json", &report, &["-v"]);
+    let report = Some(json_report(&report)).filter(|r| !r.is_null());
     (code, format!("{out}{err}"), report)
+}
+
+/// `n` strings of `len` bytes, made of the values of batch 9 in turn.
+fn big(n: usize, len: usize) -> Vec<String> {
+    let per = len / value(9, 0).len();
+    (0..n)
+        .map(|k| (0..per).map(|j| value(9, k * per + j)).collect())
+        .collect()
 }
 
 /// No value of `batch` (below `n`) appears in `text`, whole or as its distinctive head.
@@ -128,80 +131,88 @@ fn capture_steps(url: &str, path: &str) -> String {
     )
 }
 
+/// `n` requests to `/headers/{item}` (90 secret headers each), then one to `/after`.
+fn header_steps(url: &str, n: usize) -> String {
+    format!(
+        r#"  - for_each: range({n})
+    request: {{ url: "{url}/headers/{{{{ item }}}}" }}
+  - request: {{ url: "{url}/after" }}
+"#
+    )
+}
+
 #[test]
 fn a_secret_capture_under_the_bound_is_held_and_masked() {
     let server = Hostile::start();
-    let (code, text, report) = run_steps(&capture_steps(&server.url, "/array/4000"));
+    let (code, text, report) = run_steps(&capture_steps(&server.url, "/array/1000"));
     assert_eq!(code, 0, "{text}");
     assert!(!text.contains(LIMIT_MESSAGE), "{text}");
-    assert_none_shown(&text, 0, 4000);
+    assert_none_shown(&text, 0, 1000);
     let report = report.expect("a report is written");
     assert_eq!(report["summary"]["steps_passed"], 2, "{report}");
-    assert_none_shown(&report.to_string(), 0, 4000);
+    assert_none_shown(&report.to_string(), 0, 1000);
     assert_eq!((server.hits(0), server.hits(3)), (1, 1));
 }
 
 #[test]
 fn a_secret_capture_past_the_count_bound_fails_closed() {
     let server = Hostile::start();
-    let (code, text, report) = run_steps(&capture_steps(&server.url, "/array/5000"));
+    let (code, text, report) = run_steps(&capture_steps(&server.url, "/array/1100"));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains(LIMIT_MESSAGE), "{text}");
     // Neither the values held nor the ones refused are shown, and the values never left.
-    assert_none_shown(&text, 0, 5000);
-    assert!(!text.contains("/array/5000"), "{text}");
+    assert_none_shown(&text, 0, 1100);
+    assert!(!text.contains("/array/1100"), "{text}");
     assert!(report.is_none(), "no report past the bound");
     assert_eq!((server.hits(0), server.hits(3)), (1, 0));
 }
 
-#[test]
-fn a_secret_capture_past_the_byte_bound_fails_closed() {
+/// A capture of `/big/N/LEN` fails closed.
+fn big_capture_fails_closed(n: usize, len: usize) {
     let server = Hostile::start();
-    let (code, text, report) = run_steps(&capture_steps(&server.url, "/big"));
+    let (code, text, report) = run_steps(&capture_steps(&server.url, &format!("/big/{n}/{len}")));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains(LIMIT_MESSAGE), "{text}");
-    assert_none_shown(&text, 9, 60_000);
+    assert_none_shown(&text, 9, n * len / value(9, 0).len());
     assert!(report.is_none());
     assert_eq!((server.hits(2), server.hits(3)), (1, 0));
 }
 
 #[test]
+fn a_secret_capture_past_the_length_bound_fails_closed() {
+    // One value of 100 kB, over 64 KiB.
+    big_capture_fails_closed(1, 100_000);
+}
+
+#[test]
+fn a_secret_capture_past_the_byte_bound_fails_closed() {
+    // 20 values of 60 kB each: under 64 KiB, but their forms go past 4 MiB.
+    big_capture_fails_closed(20, 60_000);
+}
+
+#[test]
 fn sensitive_headers_past_the_bound_fail_closed() {
     let server = Hostile::start();
-    // 90 `x-api-key` values a response: the 46th response goes past 4096.
-    let steps = format!(
-        r#"  - for_each: range(50)
-    request: {{ url: "{0}/headers/{{{{ item }}}}" }}
-  - request: {{ url: "{0}/after" }}
-"#,
-        server.url
-    );
-    let (code, text, report) = run_steps(&steps);
+    // 90 `x-api-key` values a response: the 12th response goes past 1024.
+    let (code, text, report) = run_steps(&header_steps(&server.url, 15));
     assert_eq!(code, 1, "{text}");
     assert!(text.contains(LIMIT_MESSAGE), "{text}");
-    for batch in 0..50 {
+    for batch in 0..15 {
         assert_none_shown(&text, batch, 90);
     }
     assert!(report.is_none());
-    assert_eq!((server.hits(1), server.hits(3)), (50, 0));
+    assert_eq!((server.hits(1), server.hits(3)), (15, 0));
 }
 
 #[test]
 fn sensitive_headers_under_the_bound_are_masked() {
     let server = Hostile::start();
-    let steps = format!(
-        r#"  - for_each: range(40)
-    request: {{ url: "{0}/headers/{{{{ item }}}}" }}
-  - request: {{ url: "{0}/after" }}
-"#,
-        server.url
-    );
-    let (code, text, report) = run_steps(&steps);
+    let (code, text, report) = run_steps(&header_steps(&server.url, 11));
     assert_eq!(code, 0, "{text}");
-    for batch in 0..40 {
+    for batch in 0..11 {
         assert_none_shown(&text, batch, 90);
     }
     let report = report.expect("a report is written");
     assert_none_shown(&report.to_string(), 3, 90);
-    assert_eq!((server.hits(1), server.hits(3)), (40, 1));
+    assert_eq!((server.hits(1), server.hits(3)), (11, 1));
 }

@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{Dir, TestServer, run};
+use support::{Dir, TestServer, json_report, run_reporting};
 
 /// Three nested loops of 10,000: 10^12 iterations, far beyond any bound.
 const RUNAWAY: &str = "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}x{% endfor %}{% endfor %}{% endfor %}";
@@ -23,17 +23,13 @@ fn write(dir: &Dir, server: &TestServer, body: &str) -> String {
     .into_owned()
 }
 
-fn report(path: &std::path::Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 /// Runs with a JSON report; returns (exit code, elapsed, report, stdout).
 fn run_with_report(dir: &Dir, file: &str) -> (i32, Duration, Value, String) {
     let path = dir.path().join("report.json");
     let started = Instant::now();
-    let (code, out, err) = run(&["run", file, "--report", &format!("json={}", path.display())]);
+    let (code, out, err) = run_reporting(std::path::Path::new(file), "json", &path, &[]);
     let elapsed = started.elapsed();
-    (code, elapsed, report(&path), format!("{out}{err}"))
+    (code, elapsed, json_report(&path), format!("{out}{err}"))
 }
 
 fn step_error(doc: &Value, step: usize) -> String {
@@ -169,7 +165,7 @@ finally:
         "exited {elapsed:?} after {signal}"
     );
     assert_eq!(out.status.code(), Some(130), "{text}");
-    let doc = report(&path);
+    let doc = json_report(&path);
     assert_eq!(doc["workflows"][0]["status"], "interrupted", "{text}");
     let queries: Vec<Value> = server.log().iter().map(|r| r["query"].clone()).collect();
     assert_eq!(

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::http::Uri;
 use axum::routing::get;
 use serde_json::Value;
-use support::{Dir, run};
+use support::{Dir, json_report, run, run_reporting};
 
 const CATALOG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <catalog xmlns:p="urn:example:price">
@@ -114,12 +114,8 @@ fn write(dir: &Dir, server: &Server, body: &str) -> String {
 /// Runs with a JSON report: (exit code, report, output).
 fn run_report(dir: &Dir, file: &str) -> (i32, Value, String) {
     let path = dir.path().join("report.json");
-    let (code, out, err) = run(&["run", file, "--report", &format!("json={}", path.display())]);
-    let text = format!("{out}{err}");
-    let doc = std::fs::read_to_string(&path)
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap_or(Value::Null);
-    (code, doc, text)
+    let (code, out, err) = run_reporting(std::path::Path::new(file), "json", &path, &[]);
+    (code, json_report(&path), format!("{out}{err}"))
 }
 
 /// (subject, operator, passed) of every check of a step's last attempt.

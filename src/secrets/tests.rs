@@ -197,21 +197,37 @@ fn the_secret_past_the_count_bound_masks_every_later_output() {
 }
 
 #[test]
-fn the_secret_past_the_byte_bound_is_refused_before_its_forms_are_made() {
+fn a_secret_longer_than_the_bound_is_refused_before_its_forms_are_made() {
     let r = Redactor::new();
-    r.add(&"a".repeat(MAX_SECRET_BYTES - 10));
-    r.add("0123456789");
+    r.add(&"a".repeat(MAX_SECRET_LEN));
     assert!(!r.overflowed());
-    r.add("x");
+    r.add(&"b".repeat(MAX_SECRET_LEN + 1));
     assert!(r.overflowed());
-    let huge = Redactor::new();
-    huge.add(&"b".repeat(64 * MAX_SECRET_BYTES));
-    assert!(huge.overflowed());
-    assert_eq!(huge.redact("plain"), MASK);
+    assert_eq!(r.redact("plain"), MASK);
+}
+
+#[test]
+fn forms_past_the_byte_bound_are_refused() {
+    let r = Redactor::new();
+    let value = |n: usize| format!("{n:05}{}", "c".repeat(60_000));
+    let mut held = 0;
+    while !r.overflowed() {
+        r.add(&value(held));
+        held += 1;
+        assert!(held < 100, "60 kB secrets never reach the bound");
+    }
+    // Each secret's forms (itself, its base64 at three offsets) take some 300 kB.
+    assert!((10..20).contains(&held), "{held}");
+    // A repeat adds nothing, so it is no excess even now.
+    let again = Redactor::new();
+    again.add(&value(0));
+    again.add(&value(0));
+    assert!(!again.overflowed());
 }
 
 #[test]
 fn the_limit_message_names_the_bounds() {
-    assert!(LIMIT_MESSAGE.contains(&MAX_SECRETS.to_string()));
-    assert!(LIMIT_MESSAGE.contains(&format!("{} MiB", MAX_SECRET_BYTES >> 20)));
+    assert!(LIMIT_MESSAGE.contains(&format!("{MAX_SECRETS} secrets")));
+    assert!(LIMIT_MESSAGE.contains(&format!("{} KiB", MAX_SECRET_LEN >> 10)));
+    assert!(LIMIT_MESSAGE.contains(&format!("{} MiB in all", MAX_FORM_BYTES >> 20)));
 }

@@ -248,6 +248,36 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `apiflow run FILE --report KIND=REPORT EXTRA…`; returns (exit code, stdout, stderr).
+pub fn run_reporting(
+    file: &Path,
+    kind: &str,
+    report: &Path,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let file = file.to_string_lossy();
+    let report = format!("{kind}={}", report.display());
+    let mut args = vec!["run", &*file, "--report", &report];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// A JSON report read back with serde_json; `Value::Null` when no report was written.
+pub fn json_report(path: &Path) -> Value {
+    std::fs::read_to_string(path)
+        .map(|t| serde_json::from_str(&t).expect("the report is JSON"))
+        .unwrap_or(Value::Null)
+}
+
+/// A JUnit report validated against the published XSD and read by junitparser
+/// (tests/python/validate_junit.py): its suites, as that script prints them.
+pub fn junit_suites(path: &Path) -> Value {
+    let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/junit-xsd");
+    let (ok, parsed) = python_script("validate_junit.py", &[path.as_os_str(), cache.as_os_str()]);
+    assert!(ok, "{parsed}");
+    serde_json::from_str(parsed.lines().last().unwrap()).unwrap()
+}
+
 /// `apiflow sandbox` running as its own process, its stdout collected line by line.
 pub struct SandboxProcess {
     pub url: String,
