@@ -7,7 +7,7 @@
 //! percent-encoding.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
@@ -83,19 +83,22 @@ mod sets {
     pub const ALL: [&AsciiSet; 5] = [QUERY, SPECIAL_QUERY, PATH, USERINFO, NON_ALPHANUMERIC];
 }
 
-/// How many distinct secrets a run may hold, how long one may be, and how many bytes all the
-/// forms it masks may take (the matcher built over them takes some 40 bytes a byte of form).
-/// A real run holds a few dozen secrets of a few KiB at most: the bounds are there so that a
-/// hostile server (a thousand `Set-Cookie` headers, a `secret: true` capture of a huge array)
-/// cannot grow the redactor without end.
+/// How many distinct secrets one workflow file (with the files it includes) may register, how
+/// long one may be, and how many bytes all the forms it masks may take (the matcher built over
+/// them takes some 40 bytes a byte of form). A real workflow registers a few secrets of a few
+/// KiB at most: the bounds are there so that a hostile server (a thousand `Set-Cookie`
+/// headers, a `secret: true` capture of a huge array) cannot grow the redactor without end.
+/// They count per workflow file, not per run, so that a suite of thousands of files, each
+/// with its own token, stays far from them: what a run holds is then bounded by the number of
+/// files the user gave it.
 pub const MAX_SECRETS: usize = 1024;
 pub const MAX_SECRET_LEN: usize = 64 * 1024;
 pub const MAX_FORM_BYTES: usize = 4 * 1024 * 1024;
 
 /// The error of the step that went past a bound. Output after that is masked whole, except
 /// this text (which holds no secret), so the reader learns why.
-pub const LIMIT_MESSAGE: &str = "apiflow holds at most 1024 secrets, each up to 64 KiB, \
-     4 MiB in all with their encoded forms, and the servers sent more (sensitive headers, \
+pub const LIMIT_MESSAGE: &str = "a workflow file may register at most 1024 secrets, each up \
+     to 64 KiB, 4 MiB in all with their encoded forms, and the servers sent more (sensitive headers, \
      cookies, token fields, secret captures): the step that went past fails, every output \
      after it is masked and no report file is written";
 
@@ -107,8 +110,6 @@ struct State {
     pending: Vec<String>,
     /// Secrets already registered (their plain form), to skip repeats cheaply.
     seen: std::collections::HashSet<String>,
-    /// Bytes of the forms in `known`.
-    form_bytes: usize,
     /// Built lazily, on the first redaction after a registration: registering the secrets
     /// of a step costs one build, not one per value.
     matchers: Matchers,
@@ -121,11 +122,32 @@ pub struct Redactor {
     /// Set (for good) when a secret past the bound was refused: from then on every text is
     /// masked whole, since the refused secret could be anywhere in it (fail closed).
     overflowed: Arc<AtomicBool>,
+    /// What the workflow file this handle was made for has registered, against the bounds
+    /// (see [`Redactor::for_workflow`]).
+    budget: Arc<Budget>,
+}
+
+/// Secrets and bytes of forms registered through the handles of one workflow file. Updated
+/// only under the state's write lock; atomics so that handles can be shared across threads.
+#[derive(Default)]
+struct Budget {
+    secrets: AtomicUsize,
+    form_bytes: AtomicUsize,
 }
 
 impl Redactor {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A handle on the same secrets with a budget of its own: what it registers counts
+    /// against the bounds of one workflow file, not against the run's other files.
+    pub fn for_workflow(&self) -> Self {
+        Self {
+            state: Arc::clone(&self.state),
+            overflowed: Arc::clone(&self.overflowed),
+            budget: Arc::default(),
+        }
     }
 
     /// Registers a secret value and every form apiflow may write it in. Empty values are
@@ -143,21 +165,29 @@ impl Redactor {
                 return;
             }
             // Checked before the forms are made: they would be big for a big secret.
-            if state.seen.len() >= MAX_SECRETS || secret.len() > MAX_SECRET_LEN {
+            let count = self.budget.secrets.load(Ordering::Relaxed);
+            if count >= MAX_SECRETS || secret.len() > MAX_SECRET_LEN {
                 return refuse();
             }
         }
         let forms = forms(secret);
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        if state.seen.contains(secret) {
+            return; // registered by another thread since the check above
+        }
         let new_bytes: usize = forms
             .iter()
             .filter(|f| !state.known.contains(*f))
             .map(String::len)
             .sum();
-        if state.seen.len() >= MAX_SECRETS || state.form_bytes + new_bytes > MAX_FORM_BYTES {
+        let (count, bytes) = (&self.budget.secrets, &self.budget.form_bytes);
+        if count.load(Ordering::Relaxed) >= MAX_SECRETS
+            || bytes.load(Ordering::Relaxed) + new_bytes > MAX_FORM_BYTES
+        {
             return refuse();
         }
-        state.form_bytes += new_bytes;
+        count.fetch_add(1, Ordering::Relaxed);
+        bytes.fetch_add(new_bytes, Ordering::Relaxed);
         state.seen.insert(secret.to_owned());
         for f in forms {
             if !f.is_empty() && !state.known.contains(&f) {

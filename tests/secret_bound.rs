@@ -1,5 +1,6 @@
-//! The redactor holds a bounded number of secrets (1024 values, each up to 64 KiB, 4 MiB in all
-//! with their encoded forms). A server that makes apiflow register more (a `secret: true`
+//! A workflow file may register a bounded number of secrets (1024 values, each up to 64 KiB,
+//! 4 MiB in all with their encoded forms), counted per file so that a suite of many files is
+//! not bounded by their sum. A server that makes apiflow register more (a `secret: true`
 //! capture of a huge array or value, sensitive headers in every response) fails the step with a
 //! message naming the bounds, and nothing of what it sent reaches any output: the run fails
 //! closed, prints masks and writes no report.
@@ -14,7 +15,7 @@ use axum::http::HeaderMap;
 use axum::routing::{any, get};
 use support::{Dir, json_report, run_reporting};
 
-const LIMIT_MESSAGE: &str = "apiflow holds at most 1024 secrets, each up to 64 KiB";
+const LIMIT_MESSAGE: &str = "a workflow file may register at most 1024 secrets, each up to 64 KiB";
 
 /// A loopback server that hands out as many secrets as it is asked for.
 struct Hostile {
@@ -133,9 +134,14 @@ fn capture_steps(url: &str, path: &str) -> String {
 
 /// `n` requests to `/headers/{item}` (90 secret headers each), then one to `/after`.
 fn header_steps(url: &str, n: usize) -> String {
+    header_batches(url, 0, n)
+}
+
+/// Requests to `/headers/{first}` to `/headers/{first + n - 1}`, then one to `/after`.
+fn header_batches(url: &str, first: usize, n: usize) -> String {
     format!(
         r#"  - for_each: range({n})
-    request: {{ url: "{url}/headers/{{{{ item }}}}" }}
+    request: {{ url: "{url}/headers/{{{{ item + {first} }}}}" }}
   - request: {{ url: "{url}/after" }}
 "#
     )
@@ -215,4 +221,43 @@ fn sensitive_headers_under_the_bound_are_masked() {
     let report = report.expect("a report is written");
     assert_none_shown(&report.to_string(), 3, 90);
     assert_eq!((server.hits(1), server.hits(3)), (11, 1));
+}
+
+#[test]
+fn the_bound_counts_per_workflow_file_not_per_run() {
+    // Two files of 8 responses (720 distinct secrets each, 1440 in the run): each file is
+    // under the bound, so the run passes, with every value masked in every output.
+    let server = Hostile::start();
+    let dir = Dir::new();
+    let files: Vec<String> = [0, 8]
+        .iter()
+        .map(|&first| {
+            let steps = header_batches(&server.url, first, 8);
+            let name = format!("wf{first}.yaml");
+            let text = format!("version: 1\nname: file {first}\nsteps:\n{steps}");
+            dir.write(&name, &text).to_string_lossy().into_owned()
+        })
+        .collect();
+    let report = dir.path().join("report.json");
+    let report_arg = format!("json={}", report.display());
+    let (code, out, err) = support::run(&[
+        "run",
+        &files[0],
+        &files[1],
+        "--jobs",
+        "2",
+        "-v",
+        "--report",
+        &report_arg,
+    ]);
+    let text = format!("{out}{err}");
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains(LIMIT_MESSAGE), "{text}");
+    let report = json_report(&report);
+    assert_eq!(report["summary"]["steps_passed"], 18, "{report}");
+    for batch in 0..16 {
+        assert_none_shown(&text, batch, 90);
+        assert_none_shown(&report.to_string(), batch, 90);
+    }
+    assert_eq!((server.hits(1), server.hits(3)), (16, 2));
 }

@@ -22,13 +22,14 @@ impl WorkflowRun<'_> {
                 Err(e) => return Attempt::errored(self.render_error(e)),
             }
         }
-        let inputs = match crate::inputs::resolve_nested(&inc.workflow, given, &self.ctx.secrets) {
+        let inputs = match crate::inputs::resolve_nested(&inc.workflow, given, &self.secrets) {
             Ok(i) => i,
             Err(msg) => return Attempt::errored(self.error_at(msg, step.pos)),
         };
         let session = Arc::clone(&self.session);
         let mut run = WorkflowRun::new(
             self.ctx,
+            self.secrets.clone(),
             &inc.workflow,
             self.index,
             inputs,

@@ -19,7 +19,7 @@ use crate::secrets::is_sensitive_header;
 impl WorkflowRun<'_> {
     pub(super) async fn request(&mut self, step: &Step, r: &RequestStep) -> Attempt {
         let ctx = self.scope.context();
-        let mut req = match prepare(&r.spec, &ctx, &self.ctx.secrets) {
+        let mut req = match prepare(&r.spec, &ctx, &self.secrets) {
             Ok(req) => req,
             Err(PrepareError::Render { error, field }) => {
                 let section = if r.spec.from_defaults.iter().any(|f| f == &field) {
@@ -105,7 +105,7 @@ impl WorkflowRun<'_> {
         let on = Subjects {
             response: &response,
             cookies: &cookies,
-            secrets: &self.ctx.secrets,
+            secrets: &self.secrets,
         };
         match check::evaluate(&r.checks, &on, &self.scope.context(), &self.file) {
             Ok(records) => attempt.checks.extend(records),
@@ -151,7 +151,7 @@ impl WorkflowRun<'_> {
                 Ok(Some(v)) => {
                     let json = serde_json::to_value(&v).unwrap_or_default();
                     if c.secret {
-                        self.ctx.secrets.add_value(&json);
+                        self.secrets.add_value(&json);
                     }
                     attempt.captures.push((c.name.clone(), c.secret, json));
                     self.scope.set_name(&c.name, v);
@@ -172,7 +172,7 @@ impl WorkflowRun<'_> {
         policy: &SendPolicy,
         attempt: &mut Attempt,
     ) -> bool {
-        let secrets = &self.ctx.secrets;
+        let secrets = &self.secrets;
         let result = tokio::select! {
             r = self.session.send(req, policy, secrets) => Some(r),
             _ = self.interrupted() => None,
@@ -265,7 +265,7 @@ impl WorkflowRun<'_> {
         let fetch = self
             .ctx
             .tokens
-            .token(&self.session, &self.ctx.secrets, p, stale, &mut hops);
+            .token(&self.session, &self.secrets, p, stale, &mut hops);
         let token = tokio::select! {
             t = fetch => t,
             _ = self.interrupted() => Err(format!("auth provider `{}`: interrupted", p.name)),
@@ -275,7 +275,7 @@ impl WorkflowRun<'_> {
             .exchanges
             .extend(hops.into_iter().map(|h| (Some(purpose.clone()), h)));
         let token = token?;
-        self.ctx.secrets.add(&token);
+        self.secrets.add(&token);
         Ok(token)
     }
 }

@@ -199,7 +199,7 @@ impl WorkflowRun<'_> {
         };
         // A secret refused for the redactor's bound fails the step that brought it (the
         // redactor already masks every output from then on).
-        if self.ctx.secrets.overflowed() && attempt.error.is_none() {
+        if self.secrets.overflowed() && attempt.error.is_none() {
             attempt.error = Some(self.error_at(crate::secrets::LIMIT_MESSAGE, pos));
         }
         attempt.duration = started.elapsed();
@@ -241,7 +241,7 @@ impl WorkflowRun<'_> {
         if let Some(i) = item {
             title = format!("{title} [{i}]");
         }
-        let secrets = &self.ctx.secrets;
+        let secrets = &self.secrets;
         StepRecord {
             index,
             id: step.id.clone(),

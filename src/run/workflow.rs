@@ -13,6 +13,7 @@ use crate::model::{Step, Workflow};
 use crate::record::{
     ErrorRecord, Location, StepCounts, StepRecord, StepStatus, WorkflowRecord, WorkflowStatus,
 };
+use crate::secrets::Redactor;
 use crate::source::Pos;
 use crate::template::{RenderError, Scope};
 
@@ -32,7 +33,17 @@ pub async fn run_workflow(
     });
     let jar = ctx.jar_file.as_ref().map(|j| j.start()).unwrap_or_default();
     let session = Arc::new(Session::with_jar(Arc::clone(&ctx.http), wf.cookies, jar));
-    let run = WorkflowRun::new(ctx, wf, index, inputs, Arc::clone(&session), Sink::Report);
+    // Each file's secrets count against bounds of its own (see `secrets::MAX_SECRETS`).
+    let secrets = ctx.secrets.for_workflow();
+    let run = WorkflowRun::new(
+        ctx,
+        secrets,
+        wf,
+        index,
+        inputs,
+        Arc::clone(&session),
+        Sink::Report,
+    );
     let (record, _, _) = run.run().await;
     if let Some(j) = &ctx.jar_file {
         j.finish(index, session.jar());
@@ -50,6 +61,9 @@ pub(super) enum Sink {
 
 pub(super) struct WorkflowRun<'a> {
     pub ctx: &'a RunContext,
+    /// The run's secrets, through a handle that counts what this file (and the files it
+    /// includes) registers against the bounds of one workflow file.
+    pub secrets: Redactor,
     pub wf: &'a Workflow,
     pub index: usize,
     pub scope: Scope,
@@ -72,6 +86,7 @@ pub(super) struct WorkflowRun<'a> {
 impl<'a> WorkflowRun<'a> {
     pub fn new(
         ctx: &'a RunContext,
+        secrets: Redactor,
         wf: &'a Workflow,
         index: usize,
         inputs: BTreeMap<String, Value>,
@@ -80,6 +95,7 @@ impl<'a> WorkflowRun<'a> {
     ) -> Self {
         Self {
             ctx,
+            secrets,
             wf,
             index,
             scope: Scope::new(inputs),
@@ -235,7 +251,7 @@ impl<'a> WorkflowRun<'a> {
         } else {
             WorkflowStatus::Passed
         };
-        let secrets = &self.ctx.secrets;
+        let secrets = &self.secrets;
         let record = WorkflowRecord {
             index: self.index,
             path: self.wf.file.display(),
