@@ -262,12 +262,14 @@ impl<'a> Fast<'a> {
     fn nested_block(&mut self, indent: usize) -> Option<Node> {
         let next = self.end_of_line()?;
         if self.at_end() || next < indent || (next == indent && !self.at_entry()) {
-            // An empty value: yaml-rust2's plain empty scalar at the next token, or at the
-            // start of the line after the text.
-            let pos = match self.at_end() && self.i > self.line_start {
-                true => Pos::new(self.line + 1, 1),
-                false => self.pos(self.i),
-            };
+            // An empty value: yaml-rust2's plain empty scalar at the next token. At the end
+            // of a text whose last line is blanks or a comment: there if that line's end is
+            // left of the mapping (where the mapping ends), else at the start of the line
+            // after the text.
+            let mut pos = self.pos(self.i);
+            if self.at_end() && self.i > self.line_start && pos.column as usize > indent {
+                pos = Pos::new(self.line + 1, 1);
+            }
             return Some(Node::Scalar(Scalar {
                 line: pos.line,
                 column: pos.column | PLAIN,

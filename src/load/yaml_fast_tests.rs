@@ -384,7 +384,7 @@ impl Gen {
         match self.rng.random_range(0..10) {
             0..=4 => {
                 let v = self.scalar();
-                self.emit(&[": ", ": ", ":  ", ":"]);
+                self.emit(&[": ", ": ", ":  ", ":", " : ", "  :  "]);
                 self.out.push_str(&v);
                 self.line_end();
             }
@@ -584,8 +584,27 @@ fn agrees_at_the_edges() {
         texts.push(text);
         texts.push(format!("a: {}1{}\n", "[".repeat(depth), "]".repeat(depth)));
     }
-    for tail in ["", "\n", "\n\n", " ", "  # c", "\n# c", "\n  "] {
-        for body in ["a: 1", "a:", "a: |\n  x", "a:\n- x", "a: 'q'", "a: {b: c}"] {
+    for tail in [
+        "",
+        "\n",
+        "\n\n",
+        " ",
+        "  # c",
+        "\n# c",
+        "\n  ",
+        "\n    ",
+        "\n     # c",
+    ] {
+        for body in [
+            "a: 1",
+            "a:",
+            "a: |\n  x",
+            "a:\n- x",
+            "a: 'q'",
+            "a: {b: c}",
+            "x:\n    a:",
+            "s:\n  - b:",
+        ] {
             texts.push(format!("{body}{tail}"));
         }
     }
