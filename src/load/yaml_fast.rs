@@ -253,7 +253,7 @@ impl<'a> Fast<'a> {
         self.depth -= 1;
         Some(Node::Mapping(Mapping {
             pos,
-            entries: self.entries.drain(start..).collect(),
+            entries: tail(&mut self.entries, start),
         }))
     }
 
@@ -345,7 +345,7 @@ impl<'a> Fast<'a> {
         self.depth -= 1;
         Some(Node::Sequence(Sequence {
             pos,
-            items: self.items.drain(start..).collect(),
+            items: tail(&mut self.items, start),
         }))
     }
 
@@ -435,7 +435,7 @@ impl<'a> Fast<'a> {
         self.depth -= 1;
         Some(Node::Mapping(Mapping {
             pos,
-            entries: self.entries.drain(start..).collect(),
+            entries: tail(&mut self.entries, start),
         }))
     }
 
@@ -460,11 +460,21 @@ impl<'a> Fast<'a> {
         self.depth -= 1;
         Some(Node::Sequence(Sequence {
             pos,
-            items: self.items.drain(start..).collect(),
+            items: tail(&mut self.items, start),
         }))
     }
 }
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
+}
+
+/// The children of a container that closes: the tail of a scratch list from `start`, in an
+/// allocation of exactly their number (copied in one piece). From the start, `split_off`
+/// would hand over the scratch list's spare capacity instead.
+fn tail<T>(list: &mut Vec<T>, start: usize) -> Box<[T]> {
+    if start == 0 {
+        return list.drain(..).collect();
+    }
+    list.split_off(start).into_boxed_slice()
 }
