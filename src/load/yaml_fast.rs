@@ -6,14 +6,15 @@
 //! returns **exactly** the tree the yaml-rust2 path returns (same text, positions and plain
 //! flags), or `None` ("not in my subset"), and the file is then parsed by yaml-rust2 as
 //! before. It never reports an error: anything invalid, unusual or merely unsure (duplicate
-//! keys, anchors, tags, tabs, multi-line scalars or flow collections, empty values, deep
-//! nesting…) is `None`, so every error message and position stays yaml-rust2's. The
+//! keys, anchors, tags, tabs, multi-line scalars or flow collections, empty sequence items,
+//! deep nesting…) is `None`, so every error message and position stays yaml-rust2's. The
 //! differential tests (`yaml_fast_tests.rs`) hold it to that.
 //!
-//! The subset: a top-level block mapping at column 0; block mappings and `- ` sequences
-//! (also indentless, and compact `- key: value` mappings); values on the key's line as plain,
-//! single- or double-quoted scalars or one-line flow mappings and sequences; comments and
-//! blank lines; `|` and `>` block scalars.
+//! The subset: a top-level block mapping (or, for a data file, sequence) at column 0; block
+//! mappings and `- ` sequences (also indentless, and compact `- key: value` mappings); values
+//! on the key's line as plain, single- or double-quoted scalars or one-line flow mappings
+//! and sequences; empty values; `|` and `>` block scalars; comments, blank lines, and `\n`
+//! or `\r\n` line ends.
 
 use std::collections::HashSet;
 
@@ -37,20 +38,25 @@ const MAX_KEY_BYTES: usize = 1000;
 /// a top-level block sequence too unless `mapping_only` (a workflow file, where yaml-rust2's
 /// path refuses it).
 pub(super) fn parse(text: &str, mapping_only: bool) -> Option<Node> {
-    // Tabs, carriage returns, NUL (yaml-rust2's end of input) and other controls, and a byte
-    // order mark anywhere: the slow path. One branch-free pass per 64 bytes (vectorised),
-    // which also finds whether the text is ASCII, so columns are byte offsets.
-    let (mut refused, mut high) = (false, false);
+    // Tabs, NUL (yaml-rust2's end of input) and other controls, a carriage return but in a
+    // `\r\n` line end, and a byte order mark anywhere: the slow path. One branch-free pass
+    // per 64 bytes (vectorised), which also finds whether the text is ASCII, so columns are
+    // byte offsets.
+    let (mut refused, mut high, mut cr) = (false, false, false);
     for chunk in text.as_bytes().chunks(64) {
         for &c in chunk {
-            refused |= c < b' ' && c != b'\n';
+            refused |= c < b' ' && c != b'\n' && c != b'\r';
             high |= c >= 0x80;
+            cr |= c == b'\r';
         }
         if refused {
             return None;
         }
     }
     if high && text.contains('\u{feff}') {
+        return None;
+    }
+    if cr && text.split('\r').skip(1).any(|rest| !rest.starts_with('\n')) {
         return None;
     }
     let mut p = Fast {
@@ -99,7 +105,12 @@ struct Fast<'a> {
 }
 
 fn is_space_or_end(c: Option<u8>) -> bool {
-    matches!(c, None | Some(b' ' | b'\n'))
+    matches!(c, None | Some(b' ' | b'\n' | b'\r'))
+}
+
+/// A line end (`\n`, or the `\r` of `\r\n`: a lone `\r` never gets past the pre-pass).
+fn is_break(c: u8) -> bool {
+    c == b'\n' || c == b'\r'
 }
 
 fn is_flow_indicator(c: u8) -> bool {
@@ -152,8 +163,11 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// Past the `\n` at the cursor.
+    /// Past the line end (`\n` or `\r\n`) at the cursor.
     fn newline(&mut self) {
+        if self.b[self.i] == b'\r' {
+            self.i += 1;
+        }
         self.i += 1;
         self.line += 1;
         self.line_start = self.i;
@@ -170,7 +184,7 @@ impl<'a> Fast<'a> {
             self.skip_spaces();
             match self.peek() {
                 None => return Some(0),
-                Some(b'\n' | b'#') => self.next_line(),
+                Some(b'\n' | b'\r' | b'#') => self.next_line(),
                 Some(_) => {
                     let indent = self.i - self.line_start;
                     if indent == 0
@@ -191,7 +205,7 @@ impl<'a> Fast<'a> {
         self.skip_spaces();
         match self.peek() {
             None => return Some(0),
-            Some(b'\n') => {}
+            Some(b'\n' | b'\r') => {}
             // A comment is separated from what precedes it.
             Some(b'#') if self.b[self.i - 1] == b' ' => {}
             Some(_) => return None,
@@ -232,7 +246,7 @@ impl<'a> Fast<'a> {
             }
             self.skip_spaces();
             let value = match self.peek() {
-                None | Some(b'\n' | b'#') => self.nested_block(indent)?,
+                None | Some(b'\n' | b'\r' | b'#') => self.nested_block(indent)?,
                 Some(b'|' | b'>') => self.block_scalar(indent)?,
                 _ => {
                     let value = self.inline_value()?;
@@ -304,7 +318,7 @@ impl<'a> Fast<'a> {
             }
             let item = match self.peek() {
                 // An empty item, a nested block on the next lines, a block scalar.
-                None | Some(b'\n' | b'#' | b'|' | b'>') => return None,
+                None | Some(b'\n' | b'\r' | b'#' | b'|' | b'>') => return None,
                 // A nested `- - x`.
                 Some(b'-') if is_space_or_end(self.at(self.i + 1)) => return None,
                 Some(b'{' | b'[') => {
@@ -368,7 +382,7 @@ impl<'a> Fast<'a> {
         self.i += 1;
         match self.peek() {
             Some(b' ') => Some(pos),
-            None | Some(b'\n') if !flow => Some(pos),
+            None | Some(b'\n' | b'\r') if !flow => Some(pos),
             _ => None,
         }
     }

@@ -141,6 +141,9 @@ fn corpus() -> Vec<String> {
         texts.extend(yaml_blocks(&doc));
     }
     texts.push(bench_text(3));
+    // And each with Windows line ends.
+    let crlf: Vec<String> = texts.iter().map(|t| t.replace('\n', "\r\n")).collect();
+    texts.extend(crlf);
     texts
 }
 
@@ -503,7 +506,14 @@ fn agrees_on_generated_documents() {
         }
         let text = std::mem::take(&mut g.out);
         cases += 1;
-        taken += usize::from(agrees(&text));
+        let lf = agrees(&text);
+        taken += usize::from(lf);
+        // Windows line ends: taken alike.
+        let crlf = text.replace('\n', "\r\n");
+        assert!(
+            agrees(&crlf) || !lf,
+            "the fast path bails on the CRLF form of {text:?}"
+        );
         let mutated = mutate(&mut g.rng, &text);
         cases += 1;
         taken += usize::from(agrees(&mutated));
@@ -560,6 +570,8 @@ fn takes_the_common_shapes() {
         "- name: a\n  n: 1\n- name: b\n  n: 2\n",
     ] {
         assert!(agrees(text), "the fast path bails on {text:?}");
+        let crlf = text.replace('\n', "\r\n");
+        assert!(agrees(&crlf), "the fast path bails on {crlf:?}");
     }
 }
 
