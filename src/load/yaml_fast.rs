@@ -14,7 +14,8 @@
 //! mappings and `- ` sequences (also indentless, and compact `- key: value` mappings); values
 //! on the key's line as plain, single- or double-quoted scalars or one-line flow mappings
 //! and sequences; empty values; `|` and `>` block scalars; comments, blank lines, and `\n`
-//! or `\r\n` line ends.
+//! or `\r\n` line ends. This file reads the block structure; `yaml_fast_flow.rs` the flow
+//! collections, `yaml_fast_scalar.rs` the scalars.
 
 use std::collections::HashSet;
 
@@ -23,6 +24,8 @@ use compact_str::CompactString;
 use super::{Mapping, Node, PLAIN, Scalar, Sequence, is_duplicate};
 use crate::source::Pos;
 
+#[path = "yaml_fast_flow.rs"]
+mod flow;
 #[path = "yaml_fast_scalar.rs"]
 mod scalar;
 
@@ -394,88 +397,6 @@ impl<'a> Fast<'a> {
             b'[' => self.flow_sequence(),
             _ => self.scalar(false).map(Node::Scalar),
         }
-    }
-
-    fn flow_value(&mut self) -> Option<Node> {
-        match self.peek()? {
-            b'{' => self.flow_mapping(),
-            b'[' => self.flow_sequence(),
-            _ => self.scalar(true).map(Node::Scalar),
-        }
-    }
-
-    /// After an entry of a flow collection: `,` and the next entry, or the collection's end
-    /// `close` (`Some(true)`). A trailing `,` is left to yaml-rust2.
-    fn flow_next(&mut self, close: u8) -> Option<bool> {
-        self.skip_spaces();
-        match self.peek()? {
-            b',' => {
-                self.i += 1;
-                self.skip_spaces();
-                (self.peek()? != close).then_some(false)
-            }
-            c if c == close => {
-                self.i += 1;
-                Some(true)
-            }
-            _ => None,
-        }
-    }
-
-    /// A one-line flow mapping at the cursor (`{`).
-    fn flow_mapping(&mut self) -> Option<Node> {
-        self.enter()?;
-        let pos = self.pos(self.i);
-        let start = self.entries.len();
-        let mut seen: Option<HashSet<CompactString>> = None;
-        self.i += 1;
-        self.skip_spaces();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-        } else {
-            loop {
-                let (key, _) = self.key(true)?;
-                if is_duplicate(&self.entries[start..], &mut seen, &key) {
-                    return None;
-                }
-                self.skip_spaces();
-                let value = self.flow_value()?;
-                self.entries.push((key, value));
-                if self.flow_next(b'}')? {
-                    break;
-                }
-            }
-        }
-        self.depth -= 1;
-        Some(Node::Mapping(Mapping {
-            pos,
-            entries: tail(&mut self.entries, start),
-        }))
-    }
-
-    /// A one-line flow sequence at the cursor (`[`).
-    fn flow_sequence(&mut self) -> Option<Node> {
-        self.enter()?;
-        let pos = self.pos(self.i);
-        let start = self.items.len();
-        self.i += 1;
-        self.skip_spaces();
-        if self.peek() == Some(b']') {
-            self.i += 1;
-        } else {
-            loop {
-                let value = self.flow_value()?;
-                self.items.push(value);
-                if self.flow_next(b']')? {
-                    break;
-                }
-            }
-        }
-        self.depth -= 1;
-        Some(Node::Sequence(Sequence {
-            pos,
-            items: tail(&mut self.items, start),
-        }))
     }
 }
 
