@@ -150,7 +150,10 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, (String, Option<Pos>
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
-    if let Some(i) = bytes.iter().position(|b| *b == 0) {
+    // `contains` searches a word at a time (memchr); the position only for the message.
+    if bytes.contains(&0)
+        && let Some(i) = bytes.iter().position(|b| *b == 0)
+    {
         return Err((
             "the file contains a NUL byte (is it a binary file?)".into(),
             Some(pos_of(&bytes, i)),

@@ -89,8 +89,28 @@ pub(super) struct Lowerer<'l> {
     /// Loads included workflows (with cycle detection and a cache).
     pub loader: &'l mut super::Loader,
     /// The step being lowered (`step `login``), named in undefined-name errors.
-    pub step: Option<String>,
+    pub step: Option<StepLabel>,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// How errors name the step being lowered: by id, else by its name as written, else by its
+/// line. Written out only when an error names it (most steps have none).
+pub(super) enum StepLabel {
+    Defaults,
+    Id(String),
+    Name(String),
+    Line(u32),
+}
+
+impl std::fmt::Display for StepLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StepLabel::Defaults => f.write_str("`defaults`"),
+            StepLabel::Id(id) => write!(f, "step `{id}`"),
+            StepLabel::Name(name) => write!(f, "step \"{name}\""),
+            StepLabel::Line(line) => write!(f, "the step at line {line}"),
+        }
+    }
 }
 
 /// A mapping whose keys were checked against the allowed set.

@@ -3,7 +3,7 @@
 use super::yaml::Node;
 
 use super::keys;
-use super::lowerer::{Fields, Lowerer, RESERVED};
+use super::lowerer::{Fields, Lowerer, RESERVED, StepLabel};
 use super::request::PartialRequest;
 use super::yaml;
 use crate::model::{Action, AssertItem, Backoff, ForEach, Include, Retry, RetryOn, SetItem, Step};
@@ -12,13 +12,13 @@ use crate::source::Pos;
 const ACTIONS: &[&str] = &["request", "set", "assert", "include", "sleep"];
 
 /// How errors name a step: by id, else by its name as written, else by its line.
-fn step_label(id: Option<&str>, name: Option<&Node>, pos: Pos) -> String {
+fn step_label(id: Option<&str>, name: Option<&Node>, pos: Pos) -> StepLabel {
     if let Some(id) = id {
-        return format!("step `{id}`");
+        return StepLabel::Id(id.to_owned());
     }
     match name.and_then(Node::as_scalar) {
-        Some(n) => format!("step \"{}\"", n.as_str()),
-        None => format!("the step at line {}", pos.line),
+        Some(n) => StepLabel::Name(n.as_str().to_owned()),
+        None => StepLabel::Line(pos.line),
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::yaml::Node;
 
 use super::keys;
-use super::lowerer::{Lowerer, is_identifier};
+use super::lowerer::{Lowerer, StepLabel, is_identifier};
 use super::request::PartialRequest;
 use super::yaml;
 use crate::model::{AuthProvider, ClientAuth, InputDecl, VarDecl, Workflow};
@@ -77,7 +77,7 @@ impl Lowerer<'_> {
         );
         // After the ids and captured names are known: defaults may use any of them.
         self.names.in_defaults = true;
-        self.step = Some("`defaults`".into());
+        self.step = Some(StepLabel::Defaults);
         let defaults = match top.get("defaults") {
             Some(n) => self.defaults(n),
             None => PartialRequest::default(),

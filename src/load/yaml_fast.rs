@@ -6,14 +6,16 @@
 //! returns **exactly** the tree the yaml-rust2 path returns (same text, positions and plain
 //! flags), or `None` ("not in my subset"), and the file is then parsed by yaml-rust2 as
 //! before. It never reports an error: anything invalid, unusual or merely unsure (duplicate
-//! keys, anchors, tags, tabs, multi-line scalars or flow collections, empty values, deep
-//! nesting…) is `None`, so every error message and position stays yaml-rust2's. The
+//! keys, anchors, tags, tabs, multi-line scalars or flow collections, empty sequence items,
+//! deep nesting…) is `None`, so every error message and position stays yaml-rust2's. The
 //! differential tests (`yaml_fast_tests.rs`) hold it to that.
 //!
-//! The subset: a top-level block mapping at column 0; block mappings and `- ` sequences
-//! (also indentless, and compact `- key: value` mappings); values on the key's line as plain,
-//! single- or double-quoted scalars or one-line flow mappings and sequences; comments and
-//! blank lines; `|` and `>` block scalars.
+//! The subset: a top-level block mapping (or, for a data file, sequence) at column 0; block
+//! mappings and `- ` sequences (also indentless, and compact `- key: value` mappings); values
+//! on the key's line as plain, single- or double-quoted scalars or one-line flow mappings
+//! and sequences; empty values; `|` and `>` block scalars; comments, blank lines, and `\n`
+//! or `\r\n` line ends. This file reads the block structure; `yaml_fast_flow.rs` the flow
+//! collections, `yaml_fast_scalar.rs` the scalars.
 
 use std::collections::HashSet;
 
@@ -22,6 +24,8 @@ use compact_str::CompactString;
 use super::{Mapping, Node, PLAIN, Scalar, Sequence, is_duplicate};
 use crate::source::Pos;
 
+#[path = "yaml_fast_flow.rs"]
+mod flow;
 #[path = "yaml_fast_scalar.rs"]
 mod scalar;
 
@@ -37,20 +41,25 @@ const MAX_KEY_BYTES: usize = 1000;
 /// a top-level block sequence too unless `mapping_only` (a workflow file, where yaml-rust2's
 /// path refuses it).
 pub(super) fn parse(text: &str, mapping_only: bool) -> Option<Node> {
-    // Tabs, carriage returns, NUL (yaml-rust2's end of input) and other controls, and a byte
-    // order mark anywhere: the slow path. One branch-free pass per 64 bytes (vectorised),
-    // which also finds whether the text is ASCII, so columns are byte offsets.
-    let (mut refused, mut high) = (false, false);
+    // Tabs, NUL (yaml-rust2's end of input) and other controls, a carriage return but in a
+    // `\r\n` line end, and a byte order mark anywhere: the slow path. One branch-free pass
+    // per 64 bytes (vectorised), which also finds whether the text is ASCII, so columns are
+    // byte offsets.
+    let (mut refused, mut high, mut cr) = (false, false, false);
     for chunk in text.as_bytes().chunks(64) {
         for &c in chunk {
-            refused |= c < b' ' && c != b'\n';
+            refused |= c < b' ' && c != b'\n' && c != b'\r';
             high |= c >= 0x80;
+            cr |= c == b'\r';
         }
         if refused {
             return None;
         }
     }
     if high && text.contains('\u{feff}') {
+        return None;
+    }
+    if cr && text.split('\r').skip(1).any(|rest| !rest.starts_with('\n')) {
         return None;
     }
     let mut p = Fast {
@@ -99,7 +108,12 @@ struct Fast<'a> {
 }
 
 fn is_space_or_end(c: Option<u8>) -> bool {
-    matches!(c, None | Some(b' ' | b'\n'))
+    matches!(c, None | Some(b' ' | b'\n' | b'\r'))
+}
+
+/// A line end (`\n`, or the `\r` of `\r\n`: a lone `\r` never gets past the pre-pass).
+fn is_break(c: u8) -> bool {
+    c == b'\n' || c == b'\r'
 }
 
 fn is_flow_indicator(c: u8) -> bool {
@@ -152,8 +166,11 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// Past the `\n` at the cursor.
+    /// Past the line end (`\n` or `\r\n`) at the cursor.
     fn newline(&mut self) {
+        if self.b[self.i] == b'\r' {
+            self.i += 1;
+        }
         self.i += 1;
         self.line += 1;
         self.line_start = self.i;
@@ -170,7 +187,7 @@ impl<'a> Fast<'a> {
             self.skip_spaces();
             match self.peek() {
                 None => return Some(0),
-                Some(b'\n' | b'#') => self.next_line(),
+                Some(b'\n' | b'\r' | b'#') => self.next_line(),
                 Some(_) => {
                     let indent = self.i - self.line_start;
                     if indent == 0
@@ -191,7 +208,7 @@ impl<'a> Fast<'a> {
         self.skip_spaces();
         match self.peek() {
             None => return Some(0),
-            Some(b'\n') => {}
+            Some(b'\n' | b'\r') => {}
             // A comment is separated from what precedes it.
             Some(b'#') if self.b[self.i - 1] == b' ' => {}
             Some(_) => return None,
@@ -232,7 +249,7 @@ impl<'a> Fast<'a> {
             }
             self.skip_spaces();
             let value = match self.peek() {
-                None | Some(b'\n' | b'#') => self.nested_block(indent)?,
+                None | Some(b'\n' | b'\r' | b'#') => self.nested_block(indent)?,
                 Some(b'|' | b'>') => self.block_scalar(indent)?,
                 _ => {
                     let value = self.inline_value()?;
@@ -253,7 +270,7 @@ impl<'a> Fast<'a> {
         self.depth -= 1;
         Some(Node::Mapping(Mapping {
             pos,
-            entries: self.entries.drain(start..).collect(),
+            entries: tail(&mut self.entries, start),
         }))
     }
 
@@ -262,12 +279,14 @@ impl<'a> Fast<'a> {
     fn nested_block(&mut self, indent: usize) -> Option<Node> {
         let next = self.end_of_line()?;
         if self.at_end() || next < indent || (next == indent && !self.at_entry()) {
-            // An empty value: yaml-rust2's plain empty scalar at the next token, or at the
-            // start of the line after the text.
-            let pos = match self.at_end() && self.i > self.line_start {
-                true => Pos::new(self.line + 1, 1),
-                false => self.pos(self.i),
-            };
+            // An empty value: yaml-rust2's plain empty scalar at the next token. At the end
+            // of a text whose last line is blanks or a comment: there if that line's end is
+            // left of the mapping (where the mapping ends), else at the start of the line
+            // after the text.
+            let mut pos = self.pos(self.i);
+            if self.at_end() && self.i > self.line_start && pos.column as usize > indent {
+                pos = Pos::new(self.line + 1, 1);
+            }
             return Some(Node::Scalar(Scalar {
                 line: pos.line,
                 column: pos.column | PLAIN,
@@ -302,7 +321,7 @@ impl<'a> Fast<'a> {
             }
             let item = match self.peek() {
                 // An empty item, a nested block on the next lines, a block scalar.
-                None | Some(b'\n' | b'#' | b'|' | b'>') => return None,
+                None | Some(b'\n' | b'\r' | b'#' | b'|' | b'>') => return None,
                 // A nested `- - x`.
                 Some(b'-') if is_space_or_end(self.at(self.i + 1)) => return None,
                 Some(b'{' | b'[') => {
@@ -343,7 +362,7 @@ impl<'a> Fast<'a> {
         self.depth -= 1;
         Some(Node::Sequence(Sequence {
             pos,
-            items: self.items.drain(start..).collect(),
+            items: tail(&mut self.items, start),
         }))
     }
 
@@ -366,7 +385,7 @@ impl<'a> Fast<'a> {
         self.i += 1;
         match self.peek() {
             Some(b' ') => Some(pos),
-            None | Some(b'\n') if !flow => Some(pos),
+            None | Some(b'\n' | b'\r') if !flow => Some(pos),
             _ => None,
         }
     }
@@ -379,90 +398,18 @@ impl<'a> Fast<'a> {
             _ => self.scalar(false).map(Node::Scalar),
         }
     }
-
-    fn flow_value(&mut self) -> Option<Node> {
-        match self.peek()? {
-            b'{' => self.flow_mapping(),
-            b'[' => self.flow_sequence(),
-            _ => self.scalar(true).map(Node::Scalar),
-        }
-    }
-
-    /// After an entry of a flow collection: `,` and the next entry, or the collection's end
-    /// `close` (`Some(true)`). A trailing `,` is left to yaml-rust2.
-    fn flow_next(&mut self, close: u8) -> Option<bool> {
-        self.skip_spaces();
-        match self.peek()? {
-            b',' => {
-                self.i += 1;
-                self.skip_spaces();
-                (self.peek()? != close).then_some(false)
-            }
-            c if c == close => {
-                self.i += 1;
-                Some(true)
-            }
-            _ => None,
-        }
-    }
-
-    /// A one-line flow mapping at the cursor (`{`).
-    fn flow_mapping(&mut self) -> Option<Node> {
-        self.enter()?;
-        let pos = self.pos(self.i);
-        let start = self.entries.len();
-        let mut seen: Option<HashSet<CompactString>> = None;
-        self.i += 1;
-        self.skip_spaces();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-        } else {
-            loop {
-                let (key, _) = self.key(true)?;
-                if is_duplicate(&self.entries[start..], &mut seen, &key) {
-                    return None;
-                }
-                self.skip_spaces();
-                let value = self.flow_value()?;
-                self.entries.push((key, value));
-                if self.flow_next(b'}')? {
-                    break;
-                }
-            }
-        }
-        self.depth -= 1;
-        Some(Node::Mapping(Mapping {
-            pos,
-            entries: self.entries.drain(start..).collect(),
-        }))
-    }
-
-    /// A one-line flow sequence at the cursor (`[`).
-    fn flow_sequence(&mut self) -> Option<Node> {
-        self.enter()?;
-        let pos = self.pos(self.i);
-        let start = self.items.len();
-        self.i += 1;
-        self.skip_spaces();
-        if self.peek() == Some(b']') {
-            self.i += 1;
-        } else {
-            loop {
-                let value = self.flow_value()?;
-                self.items.push(value);
-                if self.flow_next(b']')? {
-                    break;
-                }
-            }
-        }
-        self.depth -= 1;
-        Some(Node::Sequence(Sequence {
-            pos,
-            items: self.items.drain(start..).collect(),
-        }))
-    }
 }
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {
     b.iter().position(|&c| c == b'\n')
+}
+
+/// The children of a container that closes: the tail of a scratch list from `start`, in an
+/// allocation of exactly their number (copied in one piece). From the start, `split_off`
+/// would hand over the scratch list's spare capacity instead.
+fn tail<T>(list: &mut Vec<T>, start: usize) -> Box<[T]> {
+    if start == 0 {
+        return list.drain(..).collect();
+    }
+    list.split_off(start).into_boxed_slice()
 }

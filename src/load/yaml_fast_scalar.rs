@@ -3,12 +3,12 @@
 
 use compact_str::CompactString;
 
-use super::{Fast, is_flow_indicator, is_space_or_end, memchr_newline};
+use super::{Fast, is_break, is_flow_indicator, is_space_or_end, memchr_newline};
 use crate::load::yaml::{Node, PLAIN, Scalar};
 
 /// The bytes that end a plain scalar, or may, in block and in flow context.
-const BLOCK_SPECIAL: [bool; 256] = special(b"\n: ");
-const FLOW_SPECIAL: [bool; 256] = special(b"\n: -,[]{}");
+const BLOCK_SPECIAL: [bool; 256] = special(b"\n\r: ");
+const FLOW_SPECIAL: [bool; 256] = special(b"\n\r: -,[]{}");
 
 const fn special(bytes: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
@@ -32,7 +32,7 @@ impl Fast<'_> {
                 let plain_start = match c {
                     b'-' => !(is_space_or_end(next) || flow && next.is_some_and(is_flow_indicator)),
                     b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!'
-                    | b'|' | b'>' | b'%' | b'@' | b'`' | b' ' | b'\n' => false,
+                    | b'|' | b'>' | b'%' | b'@' | b'`' | b' ' | b'\n' | b'\r' => false,
                     _ => true,
                 };
                 if !plain_start {
@@ -69,7 +69,7 @@ impl Fast<'_> {
                 end = i;
             }
             match b.get(i) {
-                None | Some(b'\n') => break,
+                None | Some(b'\n' | b'\r') => break,
                 Some(b':') => {
                     let next = b.get(i + 1).copied();
                     if is_space_or_end(next) || (flow && next.is_some_and(is_flow_indicator)) {
@@ -82,7 +82,7 @@ impl Fast<'_> {
                     while b.get(i) == Some(&b' ') {
                         i += 1;
                     }
-                    if matches!(b.get(i), None | Some(b'\n' | b'#')) {
+                    if matches!(b.get(i), None | Some(b'\n' | b'\r' | b'#')) {
                         break;
                     }
                 }
@@ -115,7 +115,7 @@ impl Fast<'_> {
                     run = i;
                 }
                 b'\'' => break,
-                b'\n' => return None,
+                b'\n' | b'\r' => return None,
                 _ => i += 1,
             }
         }
@@ -132,7 +132,7 @@ impl Fast<'_> {
         loop {
             match *b.get(i)? {
                 b'"' => break,
-                b'\n' => return None,
+                b'\n' | b'\r' => return None,
                 b'\\' => {
                     owned.push_str(&self.text[run..i]);
                     let (c, len) = escape(&b[i + 1..])?;
@@ -171,14 +171,14 @@ impl Fast<'_> {
             _ => b' ',
         };
         // An indentation indicator, or anything else but a comment before the line end.
-        if self.peek() != Some(b' ') && self.peek() != Some(b'\n') {
+        if !self.peek().is_some_and(|c| c == b' ' || is_break(c)) {
             return None;
         }
         self.skip_spaces();
         if self.peek() == Some(b'#') && self.b[self.i - 1] == b' ' {
             self.i += memchr_newline(&self.b[self.i..])?;
         }
-        if self.peek() != Some(b'\n') {
+        if !self.peek().is_some_and(is_break) {
             return None;
         }
         self.newline();
@@ -189,7 +189,7 @@ impl Fast<'_> {
             self.skip_spaces();
             widest = widest.max(self.i - self.line_start);
             match self.peek()? {
-                b'\n' => {
+                b'\n' | b'\r' => {
                     breaks += 1;
                     self.newline();
                 }
@@ -216,7 +216,10 @@ impl Fast<'_> {
             push_breaks(&mut text, breaks);
             breaks = 0;
             leading_blank = trailing_blank;
-            let end = self.i + memchr_newline(&self.b[self.i..])?;
+            let mut end = self.i + memchr_newline(&self.b[self.i..])?;
+            if self.b[end - 1] == b'\r' {
+                end -= 1;
+            }
             text.push_str(&self.text[self.i..end]);
             self.i = end;
             self.newline();
@@ -226,7 +229,7 @@ impl Fast<'_> {
                 while self.i - self.line_start < indent && self.peek() == Some(b' ') {
                     self.i += 1;
                 }
-                if self.peek() != Some(b'\n') {
+                if !self.peek().is_some_and(is_break) {
                     break;
                 }
                 breaks += 1;
