@@ -19,8 +19,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 const USER_AGENT: &str = concat!("apiflow/", env!("CARGO_PKG_VERSION"));
 
-/// What the client stack asks for when the request does not say (for the wire record).
-const ACCEPT_ENCODING: &str = "gzip, deflate, br";
+/// What the client stack asks for when the request does not say (for the wire record):
+/// tower-http's decompression layer inside reqwest writes it without spaces.
+const ACCEPT_ENCODING: &str = "gzip,deflate,br";
 
 /// The settings a pool is built from. `https` is part of the key so that a run that only
 /// speaks plain HTTP never builds a TLS configuration (no certificate store is read).
