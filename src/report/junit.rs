@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
 
 use super::exchange_text::{check_text, hop_text};
-use crate::record::{RunRecord, StepRecord, StepStatus, WorkflowRecord};
+use crate::record::{RunRecord, StepRecord, StepStatus};
 
 fn secs(ms: f64) -> Duration {
     crate::record::duration_of(ms)
@@ -20,8 +20,12 @@ pub fn render(run: &RunRecord) -> String {
     for wf in &run.workflows {
         let mut suite = TestSuite::new(xml_safe(&format!("{} ({})", wf.name, wf.path)));
         suite.set_time(secs(wf.duration_ms));
+        // quick-junit strips ANSI escapes from every string it is given, character by
+        // character (~180 instructions each): the class name, the same for every step, is
+        // made once and cloned (an `XmlString` is taken as it is).
+        let classname = XmlString::new(xml_safe(&wf.path));
         for step in &wf.steps {
-            suite.add_test_case(test_case(wf, step));
+            suite.add_test_case(test_case(&classname, step));
         }
         if let Some(e) = &wf.error {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -34,7 +38,7 @@ pub fn render(run: &RunRecord) -> String {
                 .set_message(xml_safe(&e.message))
                 .set_description(xml_safe(&format!("{}{at}", e.message)));
             let mut case = TestCase::new("workflow", status);
-            case.set_classname(xml_safe(&wf.path));
+            case.set_classname(classname.clone());
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);
@@ -42,7 +46,7 @@ pub fn render(run: &RunRecord) -> String {
     report.to_string().unwrap_or_default()
 }
 
-fn test_case(wf: &WorkflowRecord, step: &StepRecord) -> TestCase {
+fn test_case(classname: &XmlString, step: &StepRecord) -> TestCase {
     let status = match step.status {
         StepStatus::Passed => TestCaseStatus::success(),
         StepStatus::Skipped => {
@@ -78,7 +82,7 @@ fn test_case(wf: &WorkflowRecord, step: &StepRecord) -> TestCase {
         }
     };
     let mut case = TestCase::new(xml_safe(&step.title), status);
-    case.set_classname(xml_safe(&wf.path));
+    case.set_classname(classname.clone());
     case.set_time(secs(step.duration_ms));
     let mut out = Vec::new();
     if step.attempts.len() > 1 {
