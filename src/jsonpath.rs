@@ -20,6 +20,9 @@ struct Compiled {
     text: String,
     path: JsonPath,
     singular: bool,
+    /// The member names of a query that is only `$.name.name…` (the common case): selected
+    /// by walking the objects, as the engine would, without its general machinery.
+    names: Option<Box<[String]>>,
 }
 
 /// Compiled queries by text. A workflow repeats the same few queries (`$.id`, `$.state`) in
@@ -47,6 +50,7 @@ impl Query {
         let compiled = Arc::new(Compiled {
             text: text.to_owned(),
             singular: is_singular(text),
+            names: member_names(text),
             path,
         });
         cache.insert(text.to_owned(), Arc::clone(&compiled));
@@ -62,6 +66,15 @@ impl Query {
     }
 
     pub fn select<'a>(&self, doc: &'a Value) -> Selection<'a> {
+        if let Some(names) = &self.compiled.names {
+            let mut node = Some(doc);
+            for name in names {
+                node = node
+                    .and_then(Value::as_object)
+                    .and_then(|o| o.get(name.as_str()));
+            }
+            return Selection::Single(node);
+        }
         let nodes = self.compiled.path.query(doc);
         if self.compiled.singular {
             Selection::Single(nodes.first())
@@ -97,6 +110,28 @@ impl Selection<'_> {
             Selection::List(vs) => vs.is_empty(),
         }
     }
+}
+
+/// The names of `$.a.b…` written with member-name shorthands of ASCII letters, digits and
+/// `_` only (no quotes, escapes or blank space to interpret); `None` for any other query.
+fn member_names(text: &str) -> Option<Box<[String]>> {
+    let rest = text.strip_prefix('$')?;
+    if rest.is_empty() {
+        return None;
+    }
+    let shorthand = |name: &str| {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let names: Vec<String> = rest
+        .strip_prefix('.')?
+        .split('.')
+        .map(str::to_owned)
+        .collect();
+    names.iter().all(|n| shorthand(n)).then(|| names.into())
 }
 
 /// A query that only uses name and index selectors, no descendants, wildcards, slices,
@@ -161,6 +196,33 @@ fn normalized_path<'a>(elements: impl Iterator<Item = &'a PathElement<'a>>) -> S
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn member_name_queries_select_as_the_engine_does() {
+        let doc = json!({"a": {"b": [10, 20], "c_1": {"d": null}}, "e": "x", "f": [{"a": 1}]});
+        for text in [
+            "$.a",
+            "$.a.b",
+            "$.a.c_1.d",
+            "$.a.c_1.d.x",
+            "$.e",
+            "$.e.x",
+            "$.f.a",
+            "$.nope",
+            "$.a.nope.b",
+            "$._",
+        ] {
+            let q = Query::parse(text).unwrap();
+            assert!(q.compiled.names.is_some(), "{text}");
+            let engine = q.compiled.path.query(&doc).first();
+            assert_eq!(q.select(&doc), Selection::Single(engine), "{text}");
+        }
+        for text in [
+            "$", "$['a']", "$.a[0]", "$..a", "$.*", "$.1a", "$. a", "$.a-b", "$.é",
+        ] {
+            assert_eq!(member_names(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn singular_queries_give_a_value_others_a_list() {

@@ -336,6 +336,10 @@ impl<R: Reporter> Reporter for Shared<R> {
     fn on_event(&self, event: &Event<'_>) {
         self.0.on_event(event);
     }
+
+    fn wants_passed_steps(&self) -> bool {
+        self.0.wants_passed_steps()
+    }
 }
 
 /// The shard (1-based) a file belongs to: a hash of its path, so adding a file moves no other.

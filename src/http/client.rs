@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HeaderName, HeaderValue};
+
 use super::failure::{classify, root_cause};
 use super::session::{WireBody, WireHeader, WireRequest};
 use super::{PreparedBody, PreparedPart, PreparedRequest, Response, Transport, TransportError};
@@ -17,8 +19,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 const USER_AGENT: &str = concat!("apiflow/", env!("CARGO_PKG_VERSION"));
 
-/// What the client stack asks for when the request does not say (for the wire record).
-const ACCEPT_ENCODING: &str = "gzip, deflate, br";
+/// What the client stack asks for when the request does not say (for the wire record):
+/// tower-http's decompression layer inside reqwest writes it without spaces.
+const ACCEPT_ENCODING: &str = "gzip,deflate,br";
 
 /// The settings a pool is built from. `https` is part of the key so that a run that only
 /// speaks plain HTTP never builds a TLS configuration (no certificate store is read).
@@ -102,12 +105,24 @@ async fn build_request(
 ) -> Result<(reqwest::Request, WireRequest), TransportError> {
     let method = reqwest::Method::from_bytes(req.method.as_bytes())
         .map_err(|_| TransportError::Other(format!("invalid HTTP method `{}`", req.method)))?;
-    let mut builder = client.request(method, req.url.clone());
+    // The request is filled in place, not through reqwest's `RequestBuilder`, which moves
+    // itself (a few hundred bytes) on every call; the checks are the builder's own: a URL
+    // with a host, header names and values parsed as `HeaderName`/`HeaderValue` do, the
+    // first error kept (its innermost cause is the same text).
+    if !req.url.has_host() {
+        return Err(TransportError::Other("URL scheme is not allowed".into()));
+    }
+    let mut request = reqwest::Request::new(method, req.url.clone());
+    let invalid = |e: &dyn std::error::Error| TransportError::Other(root_cause(e));
+    let headers = request.headers_mut();
     for (name, value) in &req.headers {
-        builder = builder.header(name.as_str(), value.as_str());
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid(&e))?;
+        let value = HeaderValue::from_str(value).map_err(|e| invalid(&e))?;
+        headers.append(name, value);
     }
     if let Some(cookie) = cookie {
-        builder = builder.header("Cookie", cookie);
+        let value = HeaderValue::from_str(cookie).map_err(|e| invalid(&e))?;
+        headers.append(COOKIE, value);
     }
     let has = |name: &str| {
         req.headers
@@ -121,20 +136,21 @@ async fn build_request(
             content_type,
         } => {
             if let (Some(ct), false) = (content_type, has("content-type")) {
-                builder = builder.header("content-type", *ct);
+                headers.append(CONTENT_TYPE, HeaderValue::from_static(ct));
             }
-            builder = builder.body(bytes.clone());
+            *request.body_mut() = Some(reqwest::Body::from(bytes.clone()));
             WireBody::Bytes(Arc::from(bytes.as_slice()))
         }
         PreparedBody::File { path, content_type } => {
             let (file, len) = open(path).await?;
             if !has("content-type") {
-                builder = builder.header("content-type", guess_type(path, content_type));
+                let ct = HeaderValue::from_str(&guess_type(path, content_type))
+                    .map_err(|e| invalid(&e))?;
+                headers.append(CONTENT_TYPE, ct);
             }
             // Streamed from the file: memory does not grow with its size.
-            builder = builder
-                .header("content-length", len)
-                .body(reqwest::Body::from(file));
+            headers.append(CONTENT_LENGTH, HeaderValue::from(len));
+            *request.body_mut() = Some(reqwest::Body::from(file));
             WireBody::File {
                 path: path.clone(),
                 bytes: len,
@@ -142,13 +158,13 @@ async fn build_request(
         }
         PreparedBody::Multipart(parts) => {
             let (form, listed) = multipart(parts).await?;
-            builder = builder.multipart(form);
+            request = reqwest::RequestBuilder::from_parts(client.clone(), request)
+                .multipart(form)
+                .build()
+                .map_err(|e| TransportError::Other(root_cause(&e)))?;
             WireBody::Multipart(listed)
         }
     };
-    let request = builder
-        .build()
-        .map_err(|e| TransportError::Other(root_cause(&e)))?;
     let mut headers: Vec<WireHeader> = Vec::with_capacity(request.headers().len() + 5);
     if let Some(host) = req.url.host_str() {
         let host = match req.url.port() {
@@ -364,3 +380,7 @@ async fn multipart(
     }
     Ok((form, listed))
 }
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;

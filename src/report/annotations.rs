@@ -100,6 +100,11 @@ fn at(level: &str, loc: &Location, title: &str, message: &str) -> String {
 }
 
 impl Reporter for GithubAnnotations {
+    /// Annotations are for failures only.
+    fn wants_passed_steps(&self) -> bool {
+        false
+    }
+
     fn on_event(&self, event: &Event<'_>) {
         let text = match event {
             Event::StepFinished { step, .. } if step.status.is_failure() => {

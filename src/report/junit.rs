@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
 
 use super::exchange_text::{check_text, hop_text};
-use crate::record::{RunRecord, StepRecord, StepStatus, WorkflowRecord};
+use crate::record::{RunRecord, StepRecord, StepStatus};
 
 fn secs(ms: f64) -> Duration {
     crate::record::duration_of(ms)
@@ -20,8 +20,12 @@ pub fn render(run: &RunRecord) -> String {
     for wf in &run.workflows {
         let mut suite = TestSuite::new(xml_safe(&format!("{} ({})", wf.name, wf.path)));
         suite.set_time(secs(wf.duration_ms));
+        // quick-junit strips ANSI escapes from every string it is given, character by
+        // character (~180 instructions each): the class name, the same for every step, is
+        // made once and cloned (an `XmlString` is taken as it is).
+        let classname = XmlString::new(xml_safe(&wf.path));
         for step in &wf.steps {
-            suite.add_test_case(test_case(wf, step));
+            suite.add_test_case(test_case(&classname, step));
         }
         if let Some(e) = &wf.error {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -34,7 +38,7 @@ pub fn render(run: &RunRecord) -> String {
                 .set_message(xml_safe(&e.message))
                 .set_description(xml_safe(&format!("{}{at}", e.message)));
             let mut case = TestCase::new("workflow", status);
-            case.set_classname(xml_safe(&wf.path));
+            case.set_classname(classname.clone());
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);
@@ -42,7 +46,7 @@ pub fn render(run: &RunRecord) -> String {
     report.to_string().unwrap_or_default()
 }
 
-fn test_case(wf: &WorkflowRecord, step: &StepRecord) -> TestCase {
+fn test_case(classname: &XmlString, step: &StepRecord) -> TestCase {
     let status = match step.status {
         StepStatus::Passed => TestCaseStatus::success(),
         StepStatus::Skipped => {
@@ -78,7 +82,7 @@ fn test_case(wf: &WorkflowRecord, step: &StepRecord) -> TestCase {
         }
     };
     let mut case = TestCase::new(xml_safe(&step.title), status);
-    case.set_classname(xml_safe(&wf.path));
+    case.set_classname(classname.clone());
     case.set_time(secs(step.duration_ms));
     let mut out = Vec::new();
     if step.attempts.len() > 1 {
@@ -141,6 +145,18 @@ fn details(step: &StepRecord) -> String {
 /// XML 1.0 cannot carry some characters at all (most C0 controls, U+FFFE, U+FFFF), escaped or
 /// not: they are replaced so the report stays well-formed.
 fn xml_safe(text: &str) -> String {
+    // Nearly every text has none: one pass over the bytes finds out (U+FFFE and U+FFFF are
+    // EF BF BE and EF BF BF in UTF-8), instead of rebuilding the text a character at a time.
+    let b = text.as_bytes();
+    let clean = b.iter().enumerate().all(|(i, &c)| match c {
+        b'\t' | b'\n' | b'\r' => true,
+        0..=0x1f => false,
+        0xef => !(b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf))),
+        _ => true,
+    });
+    if clean {
+        return text.to_owned();
+    }
     text.chars()
         .map(|c| match c {
             '\t' | '\n' | '\r' => c,
@@ -166,6 +182,15 @@ mod tests {
         };
         assert!(!xml.chars().any(forbidden), "{xml:?}");
         assert!(xml.contains("classname=\"w\u{fffd}.yaml\""), "{xml}");
+        for (text, safe) in [
+            ("plain é ✓ \u{fffd}\u{fffd}", "plain é ✓ \u{fffd}\u{fffd}"),
+            ("tab\tnl\ncr\r", "tab\tnl\ncr\r"),
+            ("a\u{1b}[31mb\u{0}", "a\u{fffd}[31mb\u{fffd}"),
+            ("x\u{fffe}y\u{ffff}z\u{fffd}", "x\u{fffd}y\u{fffd}z\u{fffd}"),
+            ("\u{efbf}", "\u{efbf}"),
+        ] {
+            assert_eq!(super::xml_safe(text), safe, "{text:?}");
+        }
     }
 
     #[test]

@@ -347,6 +347,11 @@ impl Reporter for TerminalReporter {
             Event::RunStarted { .. } | Event::RunFinished { .. } => {}
         }
     }
+
+    /// `--quiet` shows failed steps only.
+    fn wants_passed_steps(&self) -> bool {
+        self.verbosity != Verbosity::Quiet
+    }
 }
 
 fn status_held(r: &StepRecord) -> Option<bool> {

@@ -33,6 +33,13 @@ pub enum Event<'a> {
 /// Anything that consumes events: the terminal, a progress line, report builders.
 pub trait Reporter: Send + Sync {
     fn on_event(&self, event: &Event<'_>);
+
+    /// Whether `StepFinished` matters to this reporter for a step that did not fail. When no
+    /// reporter wants them (`--quiet` with no report), such steps are counted, and their
+    /// records are not built only to be dropped unread.
+    fn wants_passed_steps(&self) -> bool {
+        true
+    }
 }
 
 /// Fans each event out to every reporter the command line asked for.
@@ -43,5 +50,9 @@ impl Reporter for Fanout {
         for r in &self.0 {
             r.on_event(event);
         }
+    }
+
+    fn wants_passed_steps(&self) -> bool {
+        self.0.iter().any(|r| r.wants_passed_steps())
     }
 }

@@ -144,6 +144,21 @@ impl<'a> WorkflowRun<'a> {
     }
 
     /// A finished step (or item): counted, then streamed or kept.
+    /// Whether a step that did not fail needs its record: an include keeps its steps for
+    /// the including workflow; otherwise only if a reporter reads such steps.
+    pub fn records_passed_steps(&self) -> bool {
+        match self.sink {
+            Sink::Keep(_) => true,
+            Sink::Report => self.ctx.reporter.wants_passed_steps(),
+        }
+    }
+
+    /// Counts a step that did not fail and whose record nobody reads.
+    pub fn count_unrecorded(&mut self, status: StepStatus) {
+        debug_assert!(!status.is_failure());
+        self.counts.add(status);
+    }
+
     pub fn record(&mut self, step: StepRecord) {
         self.counts.add(step.status);
         if step.fails_workflow() {
