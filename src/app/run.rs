@@ -340,6 +340,14 @@ impl<R: Reporter> Reporter for Shared<R> {
     fn wants_passed_steps(&self) -> bool {
         self.0.wants_passed_steps()
     }
+
+    fn keep_step(
+        &self,
+        workflow: usize,
+        step: crate::record::StepRecord,
+    ) -> Option<crate::record::StepRecord> {
+        self.0.keep_step(workflow, step)
+    }
 }
 
 /// The shard (1-based) a file belongs to: a hash of its path, so adding a file moves no other.

@@ -26,20 +26,20 @@ impl Collector {
 
 impl Reporter for Collector {
     fn on_event(&self, event: &Event<'_>) {
-        match event {
-            Event::StepFinished { workflow, step } => {
-                let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
-                steps.entry(*workflow).or_default().push((*step).clone());
+        if let Event::RunFinished { run } = event {
+            let mut run = (*run).clone();
+            let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
+            for w in &mut run.workflows {
+                w.steps = steps.remove(&w.index).unwrap_or_default();
             }
-            Event::RunFinished { run } => {
-                let mut run = (*run).clone();
-                let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
-                for w in &mut run.workflows {
-                    w.steps = steps.remove(&w.index).unwrap_or_default();
-                }
-                *self.run.lock().unwrap_or_else(|e| e.into_inner()) = Some(run);
-            }
-            _ => {}
+            *self.run.lock().unwrap_or_else(|e| e.into_inner()) = Some(run);
         }
+    }
+
+    /// Each step's record is taken whole once every reporter saw it (see `Reporter`).
+    fn keep_step(&self, workflow: usize, step: StepRecord) -> Option<StepRecord> {
+        let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
+        steps.entry(workflow).or_default().push(step);
+        None
     }
 }

@@ -40,6 +40,12 @@ pub trait Reporter: Send + Sync {
     fn wants_passed_steps(&self) -> bool {
         true
     }
+
+    /// After `StepFinished` was seen by every reporter: a reporter that keeps step records
+    /// takes this one (`None`), instead of cloning it from the event; others hand it back.
+    fn keep_step(&self, _workflow: usize, step: StepRecord) -> Option<StepRecord> {
+        Some(step)
+    }
 }
 
 /// Fans each event out to every reporter the command line asked for.
@@ -54,5 +60,16 @@ impl Reporter for Fanout {
 
     fn wants_passed_steps(&self) -> bool {
         self.0.iter().any(|r| r.wants_passed_steps())
+    }
+
+    fn keep_step(&self, workflow: usize, step: StepRecord) -> Option<StepRecord> {
+        let mut step = Some(step);
+        for r in &self.0 {
+            match step.take() {
+                Some(s) => step = r.keep_step(workflow, s),
+                None => break,
+            }
+        }
+        step
     }
 }

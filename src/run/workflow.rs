@@ -165,10 +165,14 @@ impl<'a> WorkflowRun<'a> {
             self.failed = true;
         }
         match &mut self.sink {
-            Sink::Report => self.ctx.reporter.on_event(&Event::StepFinished {
-                workflow: self.index,
-                step: &step,
-            }),
+            Sink::Report => {
+                self.ctx.reporter.on_event(&Event::StepFinished {
+                    workflow: self.index,
+                    step: &step,
+                });
+                // A collector takes the record; otherwise it is dropped here.
+                let _ = self.ctx.reporter.keep_step(self.index, step);
+            }
             Sink::Keep(steps) => steps.push(step),
         }
     }
