@@ -95,12 +95,19 @@ pub const MAX_SECRETS: usize = 1024;
 pub const MAX_SECRET_LEN: usize = 64 * 1024;
 pub const MAX_FORM_BYTES: usize = 4 * 1024 * 1024;
 
+/// The same bounds over the whole run, every file together: what a run holds stays bounded
+/// however many files it is given (a suite of thousands of files, each with a token of its
+/// own, stays far below them).
+pub const RUN_MAX_SECRETS: usize = 16 * 1024;
+pub const RUN_MAX_FORM_BYTES: usize = 16 * 1024 * 1024;
+
 /// The error of the step that went past a bound. Output after that is masked whole, except
 /// this text (which holds no secret), so the reader learns why.
 pub const LIMIT_MESSAGE: &str = "a workflow file may register at most 1024 secrets, each up \
-     to 64 KiB, 4 MiB in all with their encoded forms, and the servers sent more (sensitive headers, \
-     cookies, token fields, secret captures): the step that went past fails, every output \
-     after it is masked and no report file is written";
+     to 64 KiB, 4 MiB in all with their encoded forms (a run 16384 secrets, 16 MiB), and more \
+     were registered (secret inputs, sensitive headers, cookies, token fields, secret \
+     captures): every step that ends from then on fails, every output is masked and no report \
+     file is written";
 
 #[derive(Default)]
 struct State {
@@ -110,6 +117,8 @@ struct State {
     pending: Vec<String>,
     /// Secrets already registered (their plain form), to skip repeats cheaply.
     seen: std::collections::HashSet<String>,
+    /// Bytes of the forms in `known`, against [`RUN_MAX_FORM_BYTES`].
+    form_bytes: usize,
     /// Built lazily, on the first redaction after a registration: registering the secrets
     /// of a step costs one build, not one per value.
     matchers: Matchers,
@@ -183,11 +192,14 @@ impl Redactor {
         let (count, bytes) = (&self.budget.secrets, &self.budget.form_bytes);
         if count.load(Ordering::Relaxed) >= MAX_SECRETS
             || bytes.load(Ordering::Relaxed) + new_bytes > MAX_FORM_BYTES
+            || state.seen.len() >= RUN_MAX_SECRETS
+            || state.form_bytes + new_bytes > RUN_MAX_FORM_BYTES
         {
             return refuse();
         }
         count.fetch_add(1, Ordering::Relaxed);
         bytes.fetch_add(new_bytes, Ordering::Relaxed);
+        state.form_bytes += new_bytes;
         state.seen.insert(secret.to_owned());
         for f in forms {
             if !f.is_empty() && !state.known.contains(&f) {

@@ -173,9 +173,9 @@ fn h2_resets_and_shutdowns_before_the_response_are_network_failures() {
     assert_eq!(attempts(&step), 1);
     assert_eq!(server.received("/ok"), 1);
 
-    // REFUSED_STREAM (7), CANCEL (8), INTERNAL_ERROR (2), ENHANCE_YOUR_CALM (11): retried,
-    // every attempt sent. (The HTTP client itself may send a refused stream again, up to twice.)
-    for reason in [7, 8, 2, 11] {
+    // NO_ERROR (0), REFUSED_STREAM (7), CANCEL (8), INTERNAL_ERROR (2), ENHANCE_YOUR_CALM (11):
+    // retried, every attempt sent. (The HTTP client itself may send a refused stream again.)
+    for reason in [0, 7, 8, 2, 11] {
         let path = format!("/reset/{reason}");
         let (code, step, out) = run_step(&dir, &server, &path);
         assert_eq!(code, 1, "{out}");

@@ -16,6 +16,7 @@ use crate::report::output::Output;
 use crate::report::terminal::{TerminalReporter, Verbosity};
 use crate::run::event::{Event, Fanout, Reporter};
 use crate::run::{DEFAULT_MAX_BODY, Interrupt, RunContext, run_workflow};
+use crate::secrets::Redactor;
 
 pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     let secrets = output.secrets().clone();
@@ -103,8 +104,10 @@ pub(super) async fn run(args: RunArgs, output: Arc<Output>) -> i32 {
     let mut resolved = Vec::with_capacity(workflows.len());
     let mut missing = Vec::new();
     for w in &workflows {
-        match crate::inputs::resolve(w, &sources, &secrets) {
-            Ok(inputs) => resolved.push(inputs),
+        // Each file's secrets (its secret inputs too) count against bounds of its own.
+        let file_secrets = secrets.for_workflow();
+        match crate::inputs::resolve(w, &sources, &file_secrets) {
+            Ok(inputs) => resolved.push((inputs, file_secrets)),
             Err(e) => missing.extend(e),
         }
     }
@@ -303,21 +306,21 @@ fn summary_line(output: &Output, run: &RunRecord) {
 async fn run_all(
     ctx: &Arc<RunContext>,
     workflows: &[Arc<Workflow>],
-    inputs: Vec<BTreeMap<String, minijinja::Value>>,
+    inputs: Vec<(BTreeMap<String, minijinja::Value>, Redactor)>,
     jobs: usize,
     fail_fast: bool,
 ) -> Vec<WorkflowRecord> {
     let limit = Arc::new(tokio::sync::Semaphore::new(jobs));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut tasks = tokio::task::JoinSet::new();
-    for (index, (wf, inputs)) in workflows.iter().cloned().zip(inputs).enumerate() {
+    for (index, (wf, (inputs, secrets))) in workflows.iter().cloned().zip(inputs).enumerate() {
         let (ctx, limit, stop) = (Arc::clone(ctx), Arc::clone(&limit), Arc::clone(&stop));
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.ok()?;
             if stop.load(std::sync::atomic::Ordering::SeqCst) || ctx.interrupt.is_set() {
                 return None;
             }
-            let record = run_workflow(&ctx, &wf, index, inputs).await;
+            let record = run_workflow(&ctx, secrets, &wf, index, inputs).await;
             if fail_fast && record.status != WorkflowStatus::Passed {
                 stop.store(true, std::sync::atomic::Ordering::SeqCst);
             }

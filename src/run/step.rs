@@ -195,8 +195,9 @@ impl WorkflowRun<'_> {
                 ))
             },
         };
-        // A secret refused for the redactor's bound fails the step that brought it (the
-        // redactor already masks every output from then on).
+        // Once a secret was refused for the redactor's bounds, every step that ends fails
+        // (the one that brought it, and any other from then on, in every file of the run): the
+        // refused value could be anywhere, and the redactor masks every output from then on.
         if self.secrets.overflowed() && attempt.error.is_none() {
             attempt.error = Some(self.error_at(crate::secrets::LIMIT_MESSAGE, pos));
         }

@@ -19,8 +19,12 @@ use crate::template::{RenderError, Scope};
 
 /// Runs a workflow to completion, streaming its steps to the reporters; the record returned
 /// holds no steps (see `Event::WorkflowFinished`).
+///
+/// `secrets` is the run's redactor through a handle of this file's own
+/// ([`Redactor::for_workflow`]): what the file registers counts against its own bounds.
 pub async fn run_workflow(
     ctx: &RunContext,
+    secrets: Redactor,
     wf: &Workflow,
     index: usize,
     inputs: BTreeMap<String, Value>,
@@ -33,8 +37,6 @@ pub async fn run_workflow(
     });
     let jar = ctx.jar_file.as_ref().map(|j| j.start()).unwrap_or_default();
     let session = Arc::new(Session::with_jar(Arc::clone(&ctx.http), wf.cookies, jar));
-    // Each file's secrets count against bounds of its own (see `secrets::MAX_SECRETS`).
-    let secrets = ctx.secrets.for_workflow();
     let run = WorkflowRun::new(
         ctx,
         secrets,
@@ -143,7 +145,6 @@ impl<'a> WorkflowRun<'a> {
         self.referenced.as_ref().is_none_or(|ids| ids.contains(id))
     }
 
-    /// A finished step (or item): counted, then streamed or kept.
     /// Whether a step that did not fail needs its record: an include keeps its steps for
     /// the including workflow; otherwise only if a reporter reads such steps.
     pub fn records_passed_steps(&self) -> bool {
@@ -159,6 +160,7 @@ impl<'a> WorkflowRun<'a> {
         self.counts.add(status);
     }
 
+    /// A finished step (or item): counted, then streamed or kept.
     pub fn record(&mut self, step: StepRecord) {
         self.counts.add(step.status);
         if step.fails_workflow() {

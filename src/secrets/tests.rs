@@ -218,11 +218,44 @@ fn forms_past_the_byte_bound_are_refused() {
     }
     // Each secret's forms (itself, its base64 at three offsets) take some 300 kB.
     assert!((10..20).contains(&held), "{held}");
-    // A repeat adds nothing, so it is no excess even now.
-    let again = Redactor::new();
-    again.add(&value(0));
-    again.add(&value(0));
-    assert!(!again.overflowed());
+}
+
+#[test]
+fn a_repeat_counts_nothing() {
+    // 2,000 registrations of one value, from two files' handles: one secret, no excess.
+    let r = Redactor::new();
+    let (a, b) = (r.for_workflow(), r.for_workflow());
+    for _ in 0..1000 {
+        a.add("the-same-secret-value");
+        b.add("the-same-secret-value");
+    }
+    assert!(!r.overflowed());
+}
+
+#[test]
+fn each_file_has_its_own_bound_and_the_run_a_bound_over_all() {
+    let r = Redactor::new();
+    let add = |h: &Redactor, file: usize, n: usize| {
+        for i in 0..n {
+            h.add(&format!("file{file:03}-secret{i:05}"));
+        }
+    };
+    // One file past its bound overflows the whole redactor...
+    let one = Redactor::new();
+    add(&one.for_workflow(), 0, MAX_SECRETS + 1);
+    assert!(one.overflowed());
+    // ...while files under theirs do not, up to the run's bound.
+    let files = RUN_MAX_SECRETS / MAX_SECRETS;
+    for file in 0..files {
+        add(&r.for_workflow(), file, MAX_SECRETS);
+        if file == 0 {
+            // Every handle masks every file's secrets: they share one set.
+            assert_eq!(r.for_workflow().redact("file000-secret01023"), MASK);
+        }
+    }
+    assert!(!r.overflowed());
+    add(&r.for_workflow(), files, 1);
+    assert!(r.overflowed(), "one more than the run's bound");
 }
 
 #[test]
@@ -230,4 +263,6 @@ fn the_limit_message_names_the_bounds() {
     assert!(LIMIT_MESSAGE.contains(&format!("{MAX_SECRETS} secrets")));
     assert!(LIMIT_MESSAGE.contains(&format!("{} KiB", MAX_SECRET_LEN >> 10)));
     assert!(LIMIT_MESSAGE.contains(&format!("{} MiB in all", MAX_FORM_BYTES >> 20)));
+    assert!(LIMIT_MESSAGE.contains(&format!("a run {RUN_MAX_SECRETS} secrets")));
+    assert!(LIMIT_MESSAGE.contains(&format!("{} MiB)", RUN_MAX_FORM_BYTES >> 20)));
 }
