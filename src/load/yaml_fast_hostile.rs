@@ -480,3 +480,64 @@ fn agrees_on_block_scalars_at_depth() {
     assert!(failures.is_empty(), "disagreements on {failures:#?}");
     assert!(taken > 2_000, "took {taken}");
 }
+
+/// Lines of every kind at random indentation (most of them invalid YAML): the fast path's
+/// indentation rules against yaml-rust2's, valid or not.
+#[test]
+fn agrees_on_random_indentation() {
+    use rand::Rng;
+    const LINES: &[&str] = &[
+        "a:",
+        "b: 1",
+        "c: 'q'",
+        "- x",
+        "- d: 2",
+        "- e:",
+        "-",
+        "# c",
+        "",
+        "f: |",
+        "g: >-",
+        "  text",
+        "h: [1, {i: j}]",
+        "- [k]",
+        "l: {}",
+        "m: \"é\\n\"",
+        "n :",
+        "o: p # c",
+        "---",
+        "- - q",
+        "r: s: t",
+        "é日: 😀",
+        "? u",
+        ": v",
+        "w",
+        "-x: y",
+    ];
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut failures = Vec::new();
+    let mut taken = 0;
+    for _ in 0..60_000 {
+        let mut text = String::new();
+        for _ in 0..rng.random_range(1..7) {
+            let indent = [0, 0, 1, 2, 2, 3, 4, 4, 6][rng.random_range(0..9)];
+            let line = LINES[rng.random_range(0..LINES.len())];
+            text.push_str(&" ".repeat(indent));
+            text.push_str(line);
+            text.push('\n');
+        }
+        if rng.random_bool(0.2) {
+            text.pop();
+        }
+        match std::panic::catch_unwind(|| agrees(&text)) {
+            Ok(t) => taken += usize::from(t),
+            Err(_) => failures.push(text),
+        }
+        if failures.len() > 20 {
+            break;
+        }
+    }
+    assert!(failures.is_empty(), "disagreements on {failures:#?}");
+    eprintln!("random indentation: took {taken} of 60000");
+    assert!(taken > 1_000, "took {taken}");
+}
