@@ -541,3 +541,42 @@ fn agrees_on_random_indentation() {
     eprintln!("random indentation: took {taken} of 60000");
     assert!(taken > 1_000, "took {taken}");
 }
+
+/// Long lines: wide characters across yaml-rust2's lookahead buffer, keys whose `:` is
+/// 1,000 bytes (or 1,024 characters) away after padding, long block-scalar lines (which
+/// yaml-rust2 reads in bulk), CRLF with kept trailing lines.
+#[test]
+fn agrees_on_long_lines() {
+    let mut texts = Vec::new();
+    for n in [10, 15, 16, 17, 31, 32, 33, 100, 500] {
+        let wide = "é日😀x".repeat(n);
+        texts.push(format!("a: [{wide}, b, {{c: {wide}}}]\nd: {wide}\n"));
+        texts.push(format!("{wide}: 1\nb: '{wide}'\nc: \"{wide}\\n\"\n"));
+        texts.push(format!("a: |\n  {wide}\n  {wide}\nb: [x]\n"));
+        texts.push(format!(
+            "a: >+\r\n  {wide}\r\n\r\n   {wide}\r\n\r\n\r\nb: 1\r\n"
+        ));
+        texts.push(format!("- {wide}: 1\n  b: {wide} # {wide}\n- [{wide}]\n"));
+    }
+    for (key, pad) in [
+        (990, 5),
+        (990, 10),
+        (990, 11),
+        (1000, 0),
+        (1000, 1),
+        (1020, 4),
+    ] {
+        let key = "k".repeat(key);
+        let pad = " ".repeat(pad);
+        texts.push(format!("{key}{pad}: v\n"));
+        texts.push(format!("a: {{{key}{pad}: v}}\n"));
+        texts.push(format!("- {key}{pad}: v\n"));
+        texts.push(format!("\"{key}\"{pad}: v\n"));
+    }
+    let taken = texts.iter().filter(|t| agrees(t)).count();
+    assert!(
+        taken * 3 > texts.len() * 2,
+        "took {taken} of {}",
+        texts.len()
+    );
+}
