@@ -12,6 +12,9 @@ use super::*;
 mod generator;
 use generator::{Gen, mutate};
 
+#[path = "yaml_fast_hostile.rs"]
+mod hostile;
+
 /// Whether the fast path took `text` (as a workflow file or as any value); panics if its
 /// tree differs from yaml-rust2's.
 fn agrees(text: &str) -> bool {
