@@ -401,7 +401,7 @@ impl<'a> Fast<'a> {
 }
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 /// The children of a container that closes: the tail of a scratch list from `start`, in an
