@@ -141,25 +141,18 @@ pub(super) fn value_or_ref(
 ) -> ValueTemplate {
     match v {
         ValueTemplate::Lit(_) => v.clone(),
-        ValueTemplate::Expr(_) if v.render(ctx).is_ok() => {
-            match v
-                .render(ctx)
-                .ok()
-                .and_then(|value| typed_refs(&value, typed))
-            {
-                Some(value) => ValueTemplate::Lit(value),
-                None => v.clone(),
+        // Rendered once: the result both decides and, for a whole expression, is the value.
+        ValueTemplate::Text(_) | ValueTemplate::Expr(_) => match v.render(ctx) {
+            Ok(value) if matches!(v, ValueTemplate::Expr(_)) => {
+                typed_refs(&value, typed).map_or_else(|| v.clone(), ValueTemplate::Lit)
             }
-        }
-        ValueTemplate::Text(_) | ValueTemplate::Expr(_) => {
-            if v.render(ctx).is_ok() {
-                v.clone()
-            } else {
+            Ok(_) => v.clone(),
+            Err(_) => {
                 let name = var_name(hint);
                 later.push(name.clone());
                 ValueTemplate::Lit(Value::from(reference(&name)))
             }
-        }
+        },
         ValueTemplate::Seq(items) => ValueTemplate::Seq(
             items
                 .iter()
