@@ -115,15 +115,16 @@ fn typed_refs(v: &Value, typed: &mut Vec<String>) -> Option<Value> {
         }
         ValueKind::Map => {
             let mut changed = false;
-            let mut out = std::collections::BTreeMap::new();
+            // In the object's own key order, which `apiflow run` sends (`preserve_order`).
+            let mut out = Vec::new();
             for key in v.try_iter().ok()? {
                 let item = v.get_item(&key).ok()?;
                 let item = typed_refs(&item, typed)
                     .inspect(|_| changed = true)
                     .unwrap_or(item);
-                out.insert(key.to_string(), item);
+                out.push((key, item));
             }
-            changed.then(|| Value::from(out))
+            changed.then(|| Value::from_pairs(out))
         }
         _ => None,
     }
