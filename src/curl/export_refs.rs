@@ -1,5 +1,7 @@
 //! References in an exported command: names whose values exist only at run time (secrets,
 //! captured values, earlier responses, the environment) render as `"$NAME"` shell variables.
+//! A whole JSON value known only at run time is marked with [`json_reference`] in the body and
+//! written bare by [`unquote_json_references`], so it keeps its JSON type.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,8 +9,40 @@ use std::sync::Arc;
 use minijinja::Value;
 use minijinja::value::Object;
 
-use super::shell::{json_reference, reference};
+use super::shell::{REF_CLOSE, reference};
 use crate::template::ValueTemplate;
+
+/// Marks, inside a JSON body only, a string that stands for a whole JSON value read from the
+/// variable `NAME_JSON` (see [`json_reference`]); the body's text then holds it unquoted.
+const REF_JSON: char = '\u{E002}';
+
+/// A JSON body leaf that is the value of `name` with its JSON type: the variable `NAME_JSON`
+/// holds the value as JSON text (`jq -c` prints it so).
+pub(super) fn json_reference(name: &str) -> String {
+    format!("{REF_JSON}{name}_JSON{REF_CLOSE}")
+}
+
+/// A JSON body's text with every `"REF_JSON NAME REF_CLOSE"` string made a bare reference, so
+/// the shell puts the variable's JSON text in place of the whole value.
+pub(super) fn unquote_json_references(json: &str) -> String {
+    let open = format!("\"{REF_JSON}");
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after
+            .find(REF_CLOSE)
+            .filter(|&e| after[e..].starts_with(&format!("{REF_CLOSE}\"")))
+        else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str(&reference(&after[..end]));
+        rest = &after[end + REF_CLOSE.len_utf8() + 1..];
+    }
+    out.push_str(rest);
+    out
+}
 
 /// `NAME` as a shell variable name: upper case, `_` for anything else.
 pub(super) fn var_name(name: &str) -> String {
