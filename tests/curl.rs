@@ -1090,3 +1090,47 @@ steps:
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&by_export[1].body)));
     assert_eq!(exported, sent, "{script}");
 }
+
+/// An object built by an expression around a run-time value keeps its own key order in the
+/// export: bash sends the very bytes `apiflow run` sent.
+#[test]
+fn export_keeps_the_key_order_of_an_object_holding_run_time_values() {
+    let server = Recorder::start();
+    let dir = Dir::new();
+    let wf = dir.write(
+        "order.yaml",
+        &r#"version: 1
+name: Order
+steps:
+  - id: get
+    request: { url: "BASE/typed" }
+    capture:
+      n: { json: $.n }
+  - id: post
+    request:
+      method: POST
+      url: "BASE/post"
+      json: "{{ {'b': n, 'a': 1} }}"
+"#
+        .replace("BASE", &server.url),
+    );
+    let out = apiflow().arg("run").arg(&wf).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let by_run = server.take();
+    assert_eq!(by_run.len(), 2);
+    assert_eq!(by_run[1].body, br#"{"b":7,"a":1}"#);
+
+    let script = export(&wf, &[], &[]);
+    run_by_bash(&script, dir.path(), &[("N_JSON", "7")]);
+    let by_export = server.take();
+    assert_eq!(by_export.len(), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&by_export[1].body),
+        String::from_utf8_lossy(&by_run[1].body),
+        "{script}"
+    );
+}

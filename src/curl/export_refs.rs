@@ -1,5 +1,7 @@
 //! References in an exported command: names whose values exist only at run time (secrets,
 //! captured values, earlier responses, the environment) render as `"$NAME"` shell variables.
+//! A whole JSON value known only at run time is marked with [`json_reference`] in the body and
+//! written bare by [`unquote_json_references`], so it keeps its JSON type.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,8 +9,40 @@ use std::sync::Arc;
 use minijinja::Value;
 use minijinja::value::Object;
 
-use super::shell::{json_reference, reference};
+use super::shell::{REF_CLOSE, reference};
 use crate::template::ValueTemplate;
+
+/// Marks, inside a JSON body only, a string that stands for a whole JSON value read from the
+/// variable `NAME_JSON` (see [`json_reference`]); the body's text then holds it unquoted.
+const REF_JSON: char = '\u{E002}';
+
+/// A JSON body leaf that is the value of `name` with its JSON type: the variable `NAME_JSON`
+/// holds the value as JSON text (`jq -c` prints it so).
+pub(super) fn json_reference(name: &str) -> String {
+    format!("{REF_JSON}{name}_JSON{REF_CLOSE}")
+}
+
+/// A JSON body's text with every `"REF_JSON NAME REF_CLOSE"` string made a bare reference, so
+/// the shell puts the variable's JSON text in place of the whole value.
+pub(super) fn unquote_json_references(json: &str) -> String {
+    let open = format!("\"{REF_JSON}");
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after
+            .find(REF_CLOSE)
+            .filter(|&e| after[e..].starts_with(&format!("{REF_CLOSE}\"")))
+        else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str(&reference(&after[..end]));
+        rest = &after[end + REF_CLOSE.len_utf8() + 1..];
+    }
+    out.push_str(rest);
+    out
+}
 
 /// `NAME` as a shell variable name: upper case, `_` for anything else.
 pub(super) fn var_name(name: &str) -> String {
@@ -115,15 +149,16 @@ fn typed_refs(v: &Value, typed: &mut Vec<String>) -> Option<Value> {
         }
         ValueKind::Map => {
             let mut changed = false;
-            let mut out = std::collections::BTreeMap::new();
+            // In the object's own key order, which `apiflow run` sends (`preserve_order`).
+            let mut out = Vec::new();
             for key in v.try_iter().ok()? {
                 let item = v.get_item(&key).ok()?;
                 let item = typed_refs(&item, typed)
                     .inspect(|_| changed = true)
                     .unwrap_or(item);
-                out.insert(key.to_string(), item);
+                out.push((key, item));
             }
-            changed.then(|| Value::from(out))
+            changed.then(|| Value::from_pairs(out))
         }
         _ => None,
     }
@@ -141,25 +176,18 @@ pub(super) fn value_or_ref(
 ) -> ValueTemplate {
     match v {
         ValueTemplate::Lit(_) => v.clone(),
-        ValueTemplate::Expr(_) if v.render(ctx).is_ok() => {
-            match v
-                .render(ctx)
-                .ok()
-                .and_then(|value| typed_refs(&value, typed))
-            {
-                Some(value) => ValueTemplate::Lit(value),
-                None => v.clone(),
+        // Rendered once: the result both decides and, for a whole expression, is the value.
+        ValueTemplate::Text(_) | ValueTemplate::Expr(_) => match v.render(ctx) {
+            Ok(value) if matches!(v, ValueTemplate::Expr(_)) => {
+                typed_refs(&value, typed).map_or_else(|| v.clone(), ValueTemplate::Lit)
             }
-        }
-        ValueTemplate::Text(_) | ValueTemplate::Expr(_) => {
-            if v.render(ctx).is_ok() {
-                v.clone()
-            } else {
+            Ok(_) => v.clone(),
+            Err(_) => {
                 let name = var_name(hint);
                 later.push(name.clone());
                 ValueTemplate::Lit(Value::from(reference(&name)))
             }
-        }
+        },
         ValueTemplate::Seq(items) => ValueTemplate::Seq(
             items
                 .iter()

@@ -19,38 +19,6 @@ pub fn reference(name: &str) -> String {
     format!("{REF_OPEN}{name}{REF_CLOSE}")
 }
 
-/// Marks, inside a JSON body only, a string that stands for a whole JSON value read from the
-/// variable `NAME_JSON` (see [`json_reference`]); the body's text then holds it unquoted.
-pub const REF_JSON: char = '\u{E002}';
-
-/// A JSON body leaf that is the value of `name` with its JSON type: the variable `NAME_JSON`
-/// holds the value as JSON text (`jq -c` prints it so).
-pub fn json_reference(name: &str) -> String {
-    format!("{REF_JSON}{name}_JSON{REF_CLOSE}")
-}
-
-/// A JSON body's text with every `"REF_JSON NAME REF_CLOSE"` string made a bare reference, so
-/// the shell puts the variable's JSON text in place of the whole value.
-pub fn unquote_json_references(json: &str) -> String {
-    let open = format!("\"{REF_JSON}");
-    let mut out = String::with_capacity(json.len());
-    let mut rest = json;
-    while let Some(start) = rest.find(&open) {
-        let after = &rest[start + open.len()..];
-        let Some(end) = after
-            .find(REF_CLOSE)
-            .filter(|&e| after[e..].starts_with(&format!("{REF_CLOSE}\"")))
-        else {
-            break;
-        };
-        out.push_str(&rest[..start]);
-        out.push_str(&reference(&after[..end]));
-        rest = &after[end + REF_CLOSE.len_utf8() + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// Whether `word` holds a reference that a template filter or slice took apart: a marker
 /// without its pair, or markers percent-encoded (`urlencode`). Such a word cannot be written
 /// as a `"$NAME"` reference, and as text it would be a wrong value.

@@ -48,10 +48,9 @@ pub fn to_curl(req: &Request) -> CurlCommand {
         Body::Json(value) => {
             header(&mut cmd, "Content-Type", JSON_TYPE);
             let text = serde_json::to_string(value).unwrap_or_default();
-            cmd.data
-                .push(Data::Raw(crate::curl::shell::unquote_json_references(
-                    &text,
-                )));
+            cmd.data.push(Data::Raw(
+                crate::curl::export_refs::unquote_json_references(&text),
+            ));
         }
         Body::Raw(text) => {
             if req.header("content-type").is_none() {
