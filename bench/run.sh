@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 N=${N:-500}
 RUNS=${RUNS:-15}
 PORT=${PORT:-18080}
-SECTIONS=${SECTIONS:-steps instr memory jobs sandbox micro}
+SECTIONS=${SECTIONS:-steps pinned instr memory jobs sandbox micro}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 work=$(mktemp -d)
@@ -70,6 +70,19 @@ if want steps; then
   echo "## per step, start-up, peak RSS: 1 token request + N GETs (bearer, capture, 2 checks)"
   echo
   python3 bench/bench.py steps --n "$N" --runs "$RUNS" "${tools[@]}"
+fi
+
+# The same, with nginx's worker and every client on one CPU. Unpinned, the per-step time is
+# mostly where the scheduler puts the client against the server: on nginx's CPU a round
+# trip is a direct switch, on the other CPU a cross-CPU wake-up, and a single-threaded client
+# (the floor) lands on nginx's CPU more often than one whose runtime is on a second thread.
+if want pinned && command -v taskset >/dev/null; then
+  echo
+  echo "## per step, pinned: nginx's worker and each client on CPU 0"
+  echo
+  for w in $(pgrep -P "$(cat "$work/nginx.pid")"); do taskset -pc 0 "$w" >/dev/null; done
+  python3 bench/bench.py steps --n "$N" --runs "$RUNS" "${tools[@]/=/=taskset -c 0 }"
+  for w in $(pgrep -P "$(cat "$work/nginx.pid")"); do taskset -pc 0-$(($(nproc) - 1)) "$w" >/dev/null; done
 fi
 
 if want instr && command -v valgrind >/dev/null; then
