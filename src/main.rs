@@ -8,14 +8,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = apiflow::cli::Cli::parse();
-    // Includes (up to 32 deep) and nested steps recurse through the runner's futures; the main
-    // thread's default stack is too small for the deepest chains the loader allows, so the
-    // program runs on a thread with a larger one (reserved, only touched pages are used).
-    let code = std::thread::Builder::new()
-        .name("apiflow".into())
-        .stack_size(apiflow::app::STACK_BYTES)
-        .spawn(move || apiflow::app::main(cli))
-        .map(|t| t.join().unwrap_or(apiflow::app::exit::FAILED))
-        .unwrap_or_else(|_| apiflow::app::exit::FAILED);
+    // On the main thread, the only thread of a one-file run: a second thread (a large-stack
+    // runner, a signal waiter) made the scheduler keep the run off the CPU of the server it
+    // talks to, over 2x the time per step (docs/performance.md). Include chains grow their
+    // stack where they recurse (run/include.rs).
+    let code = apiflow::app::main(cli);
     std::process::exit(code);
 }

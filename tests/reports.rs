@@ -761,3 +761,49 @@ fn an_interrupted_sleep_is_not_reported_as_passed() {
     let suites = junit_suites(&junit);
     assert_eq!(suites[0]["cases"][0]["results"][0]["kind"], "Error");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_second_interrupt_aborts_the_finally_steps_at_once() {
+    // The first Ctrl-C ends the nap and starts the `finally` nap, which an interrupt does
+    // not cut; the second exits at once, with its message and no report.
+    let dir = Dir::new();
+    let file = dir.write(
+        "nap.yaml",
+        "version: 1\nname: nap\nsteps:\n  - sleep: 20s\nfinally:\n  - sleep: 20s\n",
+    );
+    let report = dir.path().join("r.json");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("apiflow"))
+        .args(["run", file.to_str().unwrap(), "--report"])
+        .arg(format!("json={}", report.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let kill = |pid: u32| {
+        std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    kill(child.id());
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    // Still running: the `finally` nap is not cut by the first interrupt.
+    assert!(child.try_wait().unwrap().is_none());
+    let started = std::time::Instant::now();
+    kill(child.id());
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: running `finally` steps"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("interrupted again: aborting now"),
+        "{stderr}"
+    );
+    assert!(!report.exists());
+}

@@ -1,9 +1,11 @@
 //! Ctrl-C and SIGTERM during a run.
 //!
-//! Signals are taken on a thread of their own (signal-hook), not on the async runtime: a run
-//! of one file uses a single-threaded runtime, and a template busy in a loop holds that thread,
-//! so a task waiting for the signal would never run. The thread sets the interrupt flag, which
-//! a template being rendered checks, and wakes every waiting request.
+//! No thread of its own: the signal handler itself sets the interrupt flag (an atomic swap,
+//! safe in a handler), which a template busy in a loop checks, so even a run whose one
+//! runtime thread is held by that template stops; a task on the runtime then prints the
+//! message and wakes every waiting request. A second signal exits at once from the handler.
+//! (A thread waiting for signals made the scheduler keep the run off the CPU of the server it
+//! talks to, which cost a one-file run over 2x per step: docs/performance.md.)
 
 use std::sync::Arc;
 
@@ -14,8 +16,7 @@ use crate::run::Interrupt;
 /// Watches for signals until dropped.
 pub(super) struct SignalWatch {
     #[cfg(unix)]
-    handle: Option<signal_hook::iterator::Handle>,
-    #[cfg(not(unix))]
+    ids: Vec<signal_hook::SigId>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -24,30 +25,42 @@ pub(super) struct SignalWatch {
 #[cfg(unix)]
 pub(super) fn watch_signals(interrupt: Interrupt, output: Arc<Output>) -> SignalWatch {
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
-        Ok(s) => s,
-        Err(e) => {
-            output.err(&format!("warning: cannot watch for Ctrl-C: {e}\n"));
-            return SignalWatch { handle: None };
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut ids = Vec::new();
+    for sig in [SIGINT, SIGTERM] {
+        let flag = Arc::clone(interrupt.flag());
+        // SAFETY: the action does only what a signal handler may: an atomic swap, write(2)
+        // and _exit(2).
+        let id = unsafe {
+            signal_hook::low_level::register(sig, move || {
+                if flag.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    let msg = b"\ninterrupted again: aborting now\n";
+                    libc::write(2, msg.as_ptr().cast(), msg.len());
+                    signal_hook::low_level::exit(exit::INTERRUPTED);
+                }
+            })
+        };
+        match id {
+            Ok(id) => ids.push(id),
+            Err(e) => output.err(&format!("warning: cannot watch for Ctrl-C: {e}\n")),
         }
-    };
-    let handle = signals.handle();
-    let out = Arc::clone(&output);
-    let spawned = std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            let mut seen = 0;
-            for _ in signals.forever() {
-                seen += 1;
-                on_signal(seen, &interrupt, &out);
+    }
+    // The message and the wake-up, once the runtime gets to them.
+    let streams = [SignalKind::interrupt(), SignalKind::terminate()].map(signal);
+    let task = tokio::spawn(async move {
+        let [Ok(mut int), Ok(mut term)] = streams else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                Some(()) = int.recv() => {}
+                Some(()) = term.recv() => {}
+                else => return,
             }
-        });
-    if let Err(e) = spawned {
-        output.err(&format!("warning: cannot watch for Ctrl-C: {e}\n"));
-    }
-    SignalWatch {
-        handle: Some(handle),
-    }
+            on_signal(1, &interrupt, &output);
+        }
+    });
+    SignalWatch { ids, task }
 }
 
 #[cfg(not(unix))]
@@ -74,10 +87,9 @@ fn on_signal(seen: u32, interrupt: &Interrupt, output: &Output) {
 impl Drop for SignalWatch {
     fn drop(&mut self) {
         #[cfg(unix)]
-        if let Some(h) = &self.handle {
-            h.close();
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
         }
-        #[cfg(not(unix))]
         self.task.abort();
     }
 }

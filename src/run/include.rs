@@ -38,7 +38,7 @@ impl WorkflowRun<'_> {
         );
         run.in_finally = self.in_finally;
         // Boxed: an include chain is bounded at load time, but each level is a new future.
-        let (record, steps, outputs) = Box::pin(run.run()).await;
+        let (record, steps, outputs) = GrowStack(Box::pin(run.run())).await;
         let mut attempt = Attempt::default();
         for s in steps.iter().filter(|s| s.fails_workflow()) {
             let Some(last) = s.last() else { continue };
@@ -70,5 +70,21 @@ impl WorkflowRun<'_> {
             );
         }
         attempt
+    }
+}
+
+/// An included workflow's future, polled on a stack grown on demand: each level of an include
+/// chain nests one more poll, and the run's thread is the process's main thread, whose stack
+/// is the system's default (8 MiB) rather than one sized for the deepest chain.
+struct GrowStack<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for GrowStack<F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        // Less than 1 MiB left: go on in a fresh 8 MiB segment.
+        stacker::maybe_grow(1 << 20, 8 << 20, || self.0.as_mut().poll(cx))
     }
 }
