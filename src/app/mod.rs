@@ -33,8 +33,8 @@ pub mod exit {
 
 /// The stack of the runtime's worker threads (`--jobs`): includes and nested steps recurse
 /// (bounded by the loader's depth limits), which the default 2 MiB does not hold at the
-/// deepest chains allowed; `main.rs` gives the main thread the same. Untouched pages cost no
-/// memory.
+/// deepest chains allowed. Untouched pages cost no memory. A one-file run stays on the main
+/// thread, whose include chains grow their stack on demand (`run/include.rs`).
 pub const STACK_BYTES: usize = 64 * 1024 * 1024;
 
 pub fn main(cli: Cli) -> i32 {
