@@ -30,43 +30,24 @@ struct Seen {
 struct Recorder {
     url: String,
     log: Arc<Mutex<Vec<Seen>>>,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _served: support::serve::Served,
 }
 
 impl Recorder {
     fn start() -> Self {
         let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (url_tx, url_rx) = std::sync::mpsc::channel();
         let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                url_tx
-                    .send(format!("http://{}", listener.local_addr().unwrap()))
-                    .unwrap();
-                let app = axum::Router::new().fallback(
-                    move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-                        let sink = Arc::clone(&sink);
-                        async move { record(&sink, method, uri, headers, body) }
-                    },
-                );
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let sink = Arc::clone(&sink);
+                async move { record(&sink, method, uri, headers, body) }
+            },
+        );
+        let served = support::serve::serve(app);
         Self {
-            url: url_rx.recv().unwrap(),
+            url: served.url.clone(),
             log,
-            _shutdown: tx,
+            _served: served,
         }
     }
 
